@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { PlcaError } from '../util/errors.js';
+
+export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+
+export interface EngineOptions {
+  /** @default 'auto' (tfjs-node when installed, else wasm) */
+  backend?: BackendName;
+  /** wasm threads. @default number of cores */
+  threads?: number;
+}
+
+export interface EngineInfo {
+  backend: string;
+  threads: number;
+  simd: boolean;
+}
+
+let current: EngineInfo | undefined;
+
+/** The engine in use, or undefined before `initEngine`. */
+export function engineInfo(): EngineInfo | undefined {
+  return current;
+}
+
+/** Sets up the TF.js backend. Idempotent for the same backend. */
+export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
+  const want = opts.backend ?? 'auto';
+  const name = want === 'auto' ? 'wasm' : want;
+  if (current && current.backend === name) return current;
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+  } else if (name === 'tensorflow') {
+    throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', 'backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed', {
+      hint: 'install @tensorflow/tfjs-node, or use --backend wasm',
+    });
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', `TF.js backend "${name}" could not be initialised`);
+  await tf.ready();
+  current = { backend: tf.getBackend(), threads: 1, simd: name === 'wasm' };
+  return current;
+}
