@@ -1,0 +1,95 @@
+/**
+ * Builds the commander program from the command table and runs it: parse, dispatch, and
+ * turn every error into a one-line message and an exit status (see errors.ts).
+ */
+import { Command } from 'commander';
+import { COMMANDS } from './commands/index.js';
+import type { CliContext, CommandSpec } from './command.js';
+import { commanderExitCode, exitCodeFor, formatError, isCommanderExit, toPlcaError } from './errors.js';
+import { processIo, type CliIo } from './io.js';
+import { argvWantsVerbose } from './options.js';
+
+export type Dispatch = (spec: CommandSpec, args: string[], opts: Record<string, unknown>) => Promise<void>;
+
+const VERSION = '0.1.0';
+
+/**
+ * The commander program. `dispatch` runs a command; tests pass one that records the parse.
+ * Commander's exits are turned into exceptions so `runCli` decides the status.
+ */
+export function buildProgram(io: CliIo, dispatch: Dispatch, commands: readonly CommandSpec[] = COMMANDS): Command {
+  const program = new Command('plca')
+    .description('Pixel-Level Cycle Association (NeurIPS 2020): domain-adaptive semantic segmentation in TensorFlow.js')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`plca: ${s}`),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true);
+  program.addHelpText('after', '\nExamples:\n  $ plca demo --quick\n  $ plca train --config configs/tiny_cpu_debug.ts --out runs/tiny\n  $ plca model info deeplabv2_resnet101 --classes 19 --input 96 --json\n');
+  const groups = new Map<string, Command>();
+  for (const spec of commands) {
+    const parent = spec.path.length > 1 ? groupCommand(program, groups, spec) : program;
+    const leaf = spec.path[spec.path.length - 1];
+    const cmd = parent.command(leaf, { isDefault: spec.isDefault }).description(spec.summary).allowExcessArguments(false);
+    spec.configure(cmd);
+    cmd.addHelpText('after', `\nExample${spec.examples.length > 1 ? 's' : ''}:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+    cmd.action(async (...received: unknown[]) => {
+      // commander passes (…positional args, options, command).
+      const positional = received.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [a])) as string[];
+      await dispatch(spec, positional, received[received.length - 2] as Record<string, unknown>);
+    });
+  }
+  return program;
+}
+
+function groupCommand(program: Command, groups: Map<string, Command>, spec: CommandSpec): Command {
+  const name = spec.path[0];
+  let group = groups.get(name);
+  if (!group) {
+    group = program.command(name).description(GROUP_SUMMARIES[name] ?? name);
+    groups.set(name, group);
+  }
+  return group;
+}
+
+const GROUP_SUMMARIES: Record<string, string> = {
+  data: 'inspect datasets',
+  model: 'inspect model architectures',
+  bench: 'benchmarks: the engine (default) and MiniCity',
+};
+
+export interface ParsedCli {
+  /** e.g. "model info" */
+  command: string;
+  args: string[];
+  options: Record<string, unknown>;
+}
+
+/** Parses argv (without `node plca`) into the command it names, without running it. Throws CommanderError on usage errors. */
+export async function parseCli(argv: readonly string[], io: CliIo = processIo()): Promise<ParsedCli | undefined> {
+  let parsed: ParsedCli | undefined;
+  const program = buildProgram(io, async (spec, args, options) => {
+    parsed = { command: spec.path.join(' '), args, options };
+  });
+  await program.parseAsync([...argv], { from: 'user' });
+  return parsed;
+}
+
+/** Runs the CLI and returns the exit status; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo(), commands: readonly CommandSpec[] = COMMANDS): Promise<number> {
+  const ctx: CliContext = { io, exitCode: 0 };
+  try {
+    const program = buildProgram(io, (spec, args, opts) => spec.run(ctx, args, opts), commands);
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (isCommanderExit(e)) return commanderExitCode(e);
+    const err = toPlcaError(e);
+    io.stderr.write(formatError(err, argvWantsVerbose(argv)));
+    return exitCodeFor(err);
+  }
+}
