@@ -1,0 +1,19 @@
+// MiniCity, the embedded procedural benchmark (notes/minicity-prototype.md §5): 64×128 images,
+// 9 classes, "game" source → camera-style target at the mild gap k = 0.6. Input (x/255 − 0.5)/0.25.
+import { defineConfig } from '../../../src/config/index.js';
+
+export default defineConfig({
+  model: { numClasses: 9 },
+  data: {
+    source: { dataset: 'minicity', root: 'minicity', split: 'source_train' },
+    target: { dataset: 'minicity', root: 'minicity', split: 'target_train' },
+    val: { dataset: 'minicity', root: 'minicity', split: 'target_val' },
+    resizeShort: [64, 64],
+    crop: [64, 128],
+    flip: true,
+    evalSize: [64, 128],
+    normalization: { channelOrder: 'rgb', scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+    minicity: { targetGap: 0.6, trainImages: 2000, valImages: 300, size: [64, 128] },
+    workers: 0,
+  },
+});

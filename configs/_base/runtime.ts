@@ -1,0 +1,6 @@
+// Engine defaults: the best backend available (tfjs-node, else wasm with all cores).
+import { defineConfig } from '../../src/config/index.js';
+
+export default defineConfig({
+  runtime: { backend: 'auto', threads: null },
+});

@@ -1,0 +1,16 @@
+// A CPU-sized schedule (notes/minicity-prototype.md §2, §5): lr 0.02 for a small net trained
+// from scratch, poly 0.9 to 0 over the run, 4 source + 4 target images per update, 600 updates.
+import { defineConfig } from '../../../src/config/index.js';
+
+export default defineConfig({
+  optim: { lr: 0.02, momentum: 0.9, weightDecay: 5e-4, polyPower: 0.9, classifierLrMult: 1 },
+  train: {
+    batchSize: 4,
+    gradAccum: 1,
+    maxIters: 600,
+    polyHorizon: 600,
+    checkpointInterval: 200,
+    valInterval: 200,
+    logInterval: 10,
+  },
+});

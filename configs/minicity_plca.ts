@@ -1,0 +1,18 @@
+// PLCA on MiniCity with the small GroupNorm net (notes/minicity-prototype.md §5).
+// Deviations from the paper, both for scale: association weight β2 = 0.02 (0.1 was unstable
+// at this scale, §3.2), and association on the stride-8 grid (associationScale 0.5 of the
+// stride-4 features, the reference's USE_DOWNSAMPLING path).
+import { defineConfig, mergeConfigs } from '../src/config/index.js';
+import data from './_base/datasets/minicity.js';
+import schedule from './_base/schedules/sgd_poly_cpu.js';
+import runtime from './_base/runtime.js';
+
+export default defineConfig(mergeConfigs(data, schedule, runtime, {
+  name: 'minicity_plca',
+  model: { name: 'minicity_gn' },
+  method: {
+    mode: 'plca',
+    weights: { ce: 1, lovasz: 0.75, association: 0.02, lsr: 0.01 },
+    associationScale: 0.5,
+  },
+}));

@@ -1,0 +1,9 @@
+// The fair baseline for minicity_plca.ts: source-only CE + Lovász, same net and schedule
+// (notes/minicity-prototype.md §3.2). Under BN, compare with the 'source_only_lovasz_tgtbn' control too.
+import { defineConfig, mergeConfigs } from '../src/config/index.js';
+import plca from './minicity_plca.js';
+
+export default defineConfig(mergeConfigs(plca, {
+  name: 'minicity_source_only',
+  method: { mode: 'source_only_lovasz' },
+}));

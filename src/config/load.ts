@@ -1,0 +1,53 @@
+/**
+ * Config files: `.json`, or `.ts`/`.js`/`.mjs` modules whose default export is a UserConfig
+ * (TypeScript files need a TS-aware runtime: tsx for the CLI, vitest in tests).
+ */
+import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PlcaError } from '../util/errors.js';
+import { resolveConfig } from './resolve.js';
+import type { ResolvedConfig, UserConfig } from './schema.js';
+
+/** File name of the resolved config in a run directory. */
+export const RESOLVED_CONFIG_FILE = 'config.json';
+
+/** Reads a config file; PLCA_FILE_NOT_FOUND / PLCA_CONFIG_INVALID name the file. */
+export async function loadConfigFile(path: string): Promise<UserConfig> {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new PlcaError('PLCA_FILE_NOT_FOUND', `config file not found: ${path}`);
+  const ext = extname(abs).toLowerCase();
+  if (ext === '.json') {
+    try {
+      return JSON.parse(readFileSync(abs, 'utf8')) as UserConfig;
+    } catch (e) {
+      throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
+    const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    if (mod.default === undefined) {
+      throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} has no default export`, {
+        hint: 'end the file with `export default defineConfig({...})`',
+      });
+    }
+    return mod.default as UserConfig;
+  }
+  throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path}: unsupported extension "${ext}" (use .json or .ts)`);
+}
+
+/** `--config FILE` (optional) plus `--set k=v` overrides → ResolvedConfig. */
+export async function loadConfig(file: string | undefined, overrides: string[] = []): Promise<ResolvedConfig> {
+  const user = file === undefined ? {} : await loadConfigFile(file);
+  return resolveConfig(user, overrides, { source: file });
+}
+
+/** Writes the resolved config into a run directory (temp file + rename, so it is never half-written). */
+export function saveResolvedConfig(dir: string, cfg: ResolvedConfig): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, RESOLVED_CONFIG_FILE);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(cfg, null, 2)}\n`);
+  renameSync(tmp, path);
+  return path;
+}

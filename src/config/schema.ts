@@ -1,0 +1,207 @@
+/**
+ * The one schema of a plca run: every knob, its type and its default. `UserConfig` (what
+ * config files and `--set` give) is this schema's input type, every field optional;
+ * `ResolvedConfig` is its output, complete. Defaults are the paper's GTAV→Cityscapes
+ * settings (§4.2) as the reference code runs them (notes/reference-implementation.md §4.3, §4.8, §4.9).
+ *
+ * All objects are strict: an unknown key is an error, so a typo in a config never silently
+ * falls back to a default.
+ */
+import { z } from 'zod';
+
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+const size2 = z.tuple([posInt, posInt]);
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+
+export const DATASET_NAMES = ['gta5', 'synthia', 'cityscapes', 'minicity'] as const;
+
+/**
+ * The paper's Table 1 columns plus the BN-statistics control. Each mode fixes the objective's
+ * switches (`modeSwitches` in src/method); `method.switches` may override single switches.
+ */
+export const METHOD_MODES = [
+  'source_only', // L^ce only
+  'source_only_lovasz', // L^ce + β1 L^lov
+  'source_only_lovasz_tgtbn', // + a target forward pass that only updates BN statistics ("lovbn")
+  'plca_fass', // + β2 L^fass (Table 1, "+L^fass")
+  'plca_fass_cass', // + β2 L^cass (Table 1, "+L^cass")
+  'plca', // full Eq. (14): + β3 L^lsr
+  'sim_plca', // full, but associated similarities maximised directly (Table 1, "Sim-PLCA")
+  'plca_no_sagg', // full without target spatial aggregation, Eq. (7) (Table 1, "PLCA w/o. SAGG")
+] as const;
+
+const domainSchema = z.strictObject({
+  /** Which dataset reader. */
+  dataset: z.enum(DATASET_NAMES),
+  /** Dataset root directory. */
+  root: z.string().min(1),
+  /** Split (e.g. 'train', 'val', 'trainval'). */
+  split: z.string().min(1),
+  /** Optional list file of samples; the dataset's own split list when null. */
+  list: z.string().min(1).nullable().default(null),
+});
+
+/** Pixel normalisation (reference §4.8): (x·scale − mean)/std, channels flipped to BGR if asked. */
+const normalizationSchema = z.strictObject({
+  /** Channel order fed to the net. Caffe-converted ResNets want 'bgr'. @default 'bgr' */
+  channelOrder: z.enum(['rgb', 'bgr']).default('bgr'),
+  /** Pixels are first scaled from 0..255 by this factor (1: stay in 0..255; 1/255: 0..1). @default 1 */
+  scale: z.number().positive().default(1),
+  /** Per-channel mean in the channel order above. @default Caffe BGR mean */
+  mean: rgb.default([104.00698793, 116.66876762, 122.67891434]),
+  /** Per-channel std. @default [1, 1, 1] */
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([1, 1, 1]),
+});
+
+/** MiniCity, the embedded procedural benchmark (notes/minicity-prototype.md §5). */
+const minicitySchema = z.strictObject({
+  /** Target style gap k (0 = source-like). @default 0.6 */
+  targetGap: z.number().nonnegative().default(0.6),
+  trainImages: posInt.default(2000),
+  valImages: posInt.default(300),
+  /** Image size [H, W]. @default [64, 128] */
+  size: size2.default([64, 128]),
+});
+
+const dataSchema = z.strictObject({
+  source: domainSchema.default({ dataset: 'gta5', root: 'data/gta5', split: 'trainval', list: null }),
+  /** Unlabelled target training domain; null for a source-only run without target data. */
+  target: domainSchema.nullable().default({ dataset: 'cityscapes', root: 'data/cityscapes', split: 'train', list: null }),
+  /** Validation set (target domain, labelled). */
+  val: domainSchema.nullable().default({ dataset: 'cityscapes', root: 'data/cityscapes', split: 'val', list: null }),
+  /** Random short-side resize range [min, max] in px (reference LOADSIZE .. 1.3·LOADSIZE). */
+  resizeShort: size2.default([760, 988]),
+  /** Random crop [H, W]. @default [730, 730] */
+  crop: size2.default([730, 730]),
+  /** Random horizontal flip, p = 0.5. */
+  flip: z.boolean().default(true),
+  /** Evaluation input size [H, W]; logits are upsampled to the label size. @default [730, 1460] */
+  evalSize: size2.default([730, 1460]),
+  normalization: normalizationSchema.prefault({}),
+  minicity: minicitySchema.prefault({}),
+  /** Loader worker threads. */
+  workers: nonNegInt.default(2),
+});
+
+const modelSchema = z.strictObject({
+  /** Registry name of the segmentor (src/models/registry.ts). */
+  name: z.string().min(1).default('deeplabv2_resnet101'),
+  /** Output classes: 19 for GTAV→Cityscapes, 16 for SYNTHIA→Cityscapes. */
+  numClasses: posInt.default(19),
+  /** Initial weights (a plca checkpoint or imported ImageNet weights); random init when null. */
+  pretrained: z.string().min(1).nullable().default(null),
+});
+
+/** Loss weights of Eq. (14). */
+const weightsSchema = z.strictObject({
+  ce: z.number().nonnegative().default(1),
+  /** β1 */
+  lovasz: z.number().nonnegative().default(0.75),
+  /** β2, for L^fass and L^cass alike (reference ASSO_W) */
+  association: z.number().nonnegative().default(0.1),
+  /** β3, for the source and the target LSR alike (reference LSR_W) */
+  lsr: z.number().nonnegative().default(0.01),
+});
+
+/** Single objective switches; unset ones follow `mode`. */
+const switchesSchema = z.strictObject({
+  lovasz: z.boolean().optional(),
+  fass: z.boolean().optional(),
+  cass: z.boolean().optional(),
+  lsr: z.boolean().optional(),
+  spatialAgg: z.boolean().optional(),
+  /** Sim-PLCA: maximise the associated similarities instead of the contrastive Eq. (4). */
+  simAssociation: z.boolean().optional(),
+  /** Forward the target batch in training mode (BN statistics) even when no target loss is on. */
+  targetBnForward: z.boolean().optional(),
+});
+
+const methodSchema = z.strictObject({
+  mode: z.enum(METHOD_MODES).default('plca'),
+  weights: weightsSchema.prefault({}),
+  switches: switchesSchema.prefault({}),
+  /** λ of the LSR term, Eq. (13) (reference LSR_THRES). */
+  lsrLambda: z.number().positive().default(10),
+  /** α of the target spatial aggregation, Eq. (7). */
+  spatialAggAlpha: z.number().min(0).max(1).default(0.5),
+  /**
+   * Bilinear downsampling of features and logits before association (reference SCALE_FACTOR,
+   * USE_DOWNSAMPLING): 1 associates on the full feature grid, 0.5 on half of it.
+   */
+  associationScale: z.number().positive().max(1).default(1),
+  ignoreIndex: z.number().int().default(255),
+  /**
+   * Multiply β1 by `train.gradAccum`, as the reference does (LOV_W·ITER_SIZE inside a total
+   * divided by ITER_SIZE, §4.3), so Lovász is summed over micro-batches while the other terms
+   * are averaged. A no-op without accumulation.
+   */
+  lovaszAccumScaling: z.boolean().default(true),
+});
+
+const optimSchema = z.strictObject({
+  lr: z.number().positive().default(2.5e-4),
+  momentum: z.number().min(0).max(1).default(0.9),
+  weightDecay: z.number().nonnegative().default(5e-4),
+  /** Poly schedule lr·(1 − it/horizon)^power. */
+  polyPower: z.number().nonnegative().default(0.9),
+  /** LR multiplier for the classifier parameters (reference LR_MULT: 1). */
+  classifierLrMult: z.number().positive().default(1),
+  /** Parameter-name prefixes that make up the classifier (for classifierLrMult). */
+  classifierPrefixes: z.array(z.string().min(1)).default(['head.', 'classifier.']),
+});
+
+const trainSchema = z.strictObject({
+  /** Optimiser updates to run. G→C: 28 epochs × 372 updates (§4.9). */
+  maxIters: posInt.default(10416),
+  /** Poly horizon in updates; may exceed maxIters (G→C: 30 epochs × 372), so the LR never reaches 0. */
+  polyHorizon: posInt.default(11160),
+  /** Source (and target) images per micro-batch. */
+  batchSize: posInt.default(4),
+  /** Micro-batches per update (reference ITER_SIZE). */
+  gradAccum: posInt.default(2),
+  seed: z.number().int().default(0),
+  /** Updates between checkpoints (one is always written at the end). */
+  checkpointInterval: posInt.default(1860),
+  /** Updates between validations (null: only at the end, if a validator is given). */
+  valInterval: posInt.nullable().default(372),
+  /** Updates between JSONL step records. */
+  logInterval: posInt.default(37),
+  /** Collapse warning threshold on the feature cover ratio (notes/minicity-prototype.md §3.4). */
+  collapseCoverRatio: z.number().min(0).max(1).default(0.1),
+});
+
+const runtimeSchema = z.strictObject({
+  backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
+  /** wasm threads; all cores when null. */
+  threads: posInt.nullable().default(null),
+});
+
+const debugSchema = z.strictObject({
+  /** Poison one loss term with NaN at this (0-based) update, to exercise NaN detection. */
+  injectNanAtStep: nonNegInt.nullable().default(null),
+  injectNanTerm: z.string().min(1).default('ce'),
+});
+
+export const ConfigSchema = z.strictObject({
+  /** Free-form run name, used for the output directory. */
+  name: z.string().min(1).default('plca'),
+  model: modelSchema.prefault({}),
+  data: dataSchema.prefault({}),
+  method: methodSchema.prefault({}),
+  optim: optimSchema.prefault({}),
+  train: trainSchema.prefault({}),
+  runtime: runtimeSchema.prefault({}),
+  debug: debugSchema.prefault({}),
+});
+
+/** What a config file or `--set` gives: every field optional. */
+export type UserConfig = z.input<typeof ConfigSchema>;
+/** The schema's complete output; `method.switches` is completed by `resolveConfig`. */
+export type ParsedConfig = z.output<typeof ConfigSchema>;
+export type MethodMode = (typeof METHOD_MODES)[number];
+export type DatasetName = (typeof DATASET_NAMES)[number];
+export type ObjectiveSwitches = Required<z.output<typeof switchesSchema>>;
+export type ResolvedConfig = Omit<ParsedConfig, 'method'> & {
+  method: Omit<ParsedConfig['method'], 'switches'> & { switches: ObjectiveSwitches };
+};
