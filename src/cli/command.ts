@@ -5,6 +5,8 @@ import type { CliIo } from './io.js';
 /** Shared by all commands of one invocation. */
 export interface CliContext {
   io: CliIo;
+  /** The arguments as given (without `node plca`), e.g. to print the command that resumes a run. */
+  argv: readonly string[];
   /** Set by a command that finished but must report failure (e.g. `data check` found problems). */
   exitCode: number;
 }

@@ -13,7 +13,10 @@ interface OptionSpec {
   description: string;
   parse?: (value: string, previous: never) => unknown;
   choices?: readonly string[];
+  /** Shown in --help. */
   defaultValue?: unknown;
+  /** Filled in after parsing but not shown in --help (`[]`, `false` say nothing useful there). */
+  silentDefault?: unknown;
 }
 
 /** Parses a non-negative integer option value, or tells commander it is invalid (exit 2). */
@@ -38,12 +41,12 @@ export const COMMON_OPTIONS = {
   config: { flags: '-c, --config <file>', description: 'experiment config file (.ts, .js or .json)' },
   set: {
     flags: '--set <key=value>',
-    description: 'override one config key, e.g. --set train.steps=200 (repeatable)',
+    description: 'override one config key, e.g. --set train.maxIters=200 (repeatable)',
     parse: collectOverride,
-    defaultValue: [],
+    silentDefault: [],
   },
   out: { flags: '-o, --out <dir>', description: 'output directory' },
-  json: { flags: '--json', description: 'print one JSON object on stdout (no progress bar)', defaultValue: false },
+  json: { flags: '--json', description: 'print one JSON object on stdout (no progress bar)', silentDefault: false },
   seed: { flags: '--seed <n>', description: 'random seed', parse: parseInteger('--seed') },
   backend: {
     flags: '--backend <name>',
@@ -52,7 +55,7 @@ export const COMMON_OPTIONS = {
     defaultValue: 'auto',
   },
   threads: { flags: '--threads <n>', description: 'wasm threads (default: number of cores)', parse: parseInteger('--threads', 1) },
-  verbose: { flags: '-v, --verbose', description: 'debug output and stack traces on errors', defaultValue: false },
+  verbose: { flags: '-v, --verbose', description: 'debug output and stack traces on errors', silentDefault: false },
 } as const satisfies Record<string, OptionSpec>;
 
 export type CommonOptionName = keyof typeof COMMON_OPTIONS;
@@ -80,12 +83,19 @@ function makeOption(spec: OptionSpec): Option {
   const opt = new Option(spec.flags, spec.description);
   if (spec.choices) opt.choices(spec.choices);
   if (spec.parse) opt.argParser(spec.parse as (v: string, p: unknown) => unknown);
-  if (spec.defaultValue !== undefined) {
-    // Empty arrays and `false` are implementation defaults, not worth showing in --help.
-    const shown = Array.isArray(spec.defaultValue) || spec.defaultValue === false ? undefined : String(spec.defaultValue);
-    opt.default(spec.defaultValue, shown);
-  }
+  if (spec.defaultValue !== undefined) opt.default(spec.defaultValue);
   return opt;
+}
+
+/** Fills the silent defaults of the common options that `cmd` declares and the user left out. */
+export function withSilentDefaults(cmd: Command, opts: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...opts };
+  for (const spec of Object.values(COMMON_OPTIONS) as OptionSpec[]) {
+    if (spec.silentDefault === undefined) continue;
+    const declared = cmd.options.find((o) => o.flags === spec.flags);
+    if (declared && out[declared.attributeName()] === undefined) out[declared.attributeName()] = structuredClone(spec.silentDefault);
+  }
+  return out;
 }
 
 /** True when argv asks for stack traces, read before parsing so parse errors honour it. */

@@ -7,7 +7,7 @@ import { COMMANDS } from './commands/index.js';
 import type { CliContext, CommandSpec } from './command.js';
 import { commanderExitCode, exitCodeFor, formatError, isCommanderExit, toPlcaError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
-import { argvWantsVerbose } from './options.js';
+import { argvWantsVerbose, withSilentDefaults } from './options.js';
 
 export type Dispatch = (spec: CommandSpec, args: string[], opts: Record<string, unknown>) => Promise<void>;
 
@@ -40,7 +40,7 @@ export function buildProgram(io: CliIo, dispatch: Dispatch, commands: readonly C
     cmd.action(async (...received: unknown[]) => {
       // commander passes (…positional args, options, command).
       const positional = received.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [a])) as string[];
-      await dispatch(spec, positional, received[received.length - 2] as Record<string, unknown>);
+      await dispatch(spec, positional, withSilentDefaults(cmd, received[received.length - 2] as Record<string, unknown>));
     });
   }
   return program;
@@ -60,6 +60,7 @@ const GROUP_SUMMARIES: Record<string, string> = {
   data: 'inspect datasets',
   model: 'inspect model architectures',
   bench: 'benchmarks: the engine (default) and MiniCity',
+  config: 'inspect the resolved configuration',
 };
 
 export interface ParsedCli {
@@ -81,7 +82,7 @@ export async function parseCli(argv: readonly string[], io: CliIo = processIo())
 
 /** Runs the CLI and returns the exit status; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo(), commands: readonly CommandSpec[] = COMMANDS): Promise<number> {
-  const ctx: CliContext = { io, exitCode: 0 };
+  const ctx: CliContext = { io, argv, exitCode: 0 };
   try {
     const program = buildProgram(io, (spec, args, opts) => spec.run(ctx, args, opts), commands);
     await program.parseAsync([...argv], { from: 'user' });
