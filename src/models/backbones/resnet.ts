@@ -1,0 +1,141 @@
+// ResNet with bottleneck blocks, NHWC, as the reference builds it for DeepLab-V2.
+// Ported from: kgl-prml/Pixel-Level-Cycle-Association model/resnet.py (ResNet, Bottleneck, _make_layer)
+// Changes: NHWC layout; planned declarations instead of nn.Module; widths and depths are
+// parameters, so the same code builds ResNet-101 and the narrow CPU variant.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  applyConv, applyNorm, convNormRelu, convOut, type ConvSpec, type ForwardCtx, type ModelPlan,
+  type NormKind, type NormSpec,
+} from '../module.js';
+
+export interface ResNetArch {
+  /** stem channels (64 in ResNet-101) */ stemChannels: number;
+  /** bottleneck widths per layer (64, 128, 256, 512) */ planes: [number, number, number, number];
+  /** blocks per layer (3, 4, 23, 3 for ResNet-101) */ blocks: [number, number, number, number];
+  /** replace the stride of layer2..4 by dilation (torchvision's replace_stride_with_dilation) */
+  dilate: [boolean, boolean, boolean];
+  norm: NormKind;
+  /** GroupNorm groups (ignored for BN) */ groups: number;
+}
+
+export const BOTTLENECK_EXPANSION = 4;
+
+export const RESNET101: Omit<ResNetArch, 'norm' | 'groups'> = {
+  stemChannels: 64, planes: [64, 128, 256, 512], blocks: [3, 4, 23, 3], dilate: [false, true, true],
+};
+
+interface BlockSpec {
+  conv1: ConvSpec; bn1: NormSpec; conv2: ConvSpec; bn2: NormSpec; conv3: ConvSpec; bn3: NormSpec;
+  downsample?: { conv: ConvSpec; norm: NormSpec };
+}
+
+export interface ResNetSpec {
+  conv1: ConvSpec; bn1: NormSpec;
+  layers: BlockSpec[][];
+  outChannels: number;
+  /** output stride of layer4 */ outputStride: number;
+}
+
+/**
+ * Declares the backbone's parameters under `prefix` (names = the reference's state_dict names).
+ * Stride sits in the first 1×1 conv of a bottleneck; the 3×3 conv has padding = dilation; a
+ * dilated layer applies its new dilation already in its first block (the reference's "# change").
+ */
+export function planResNet(plan: ModelPlan, prefix: string, a: ResNetArch): ResNetSpec {
+  const g = a.groups;
+  const conv1 = plan.conv(`${prefix}.conv1`, { k: 7, cin: 3, cout: a.stemChannels, stride: 2, pad: 3, init: 'kaimingNormalFanOut' });
+  const bn1 = plan.norm(`${prefix}.bn1`, a.stemChannels, a.norm, g);
+  let inplanes = a.stemChannels;
+  let dilation = 1;
+  let outputStride = 4; // stem conv /2 and max-pool /2
+  const layers: BlockSpec[][] = [];
+  for (let l = 0; l < 4; l++) {
+    let stride = l === 0 ? 1 : 2;
+    if (l > 0 && a.dilate[l - 1]) {
+      dilation *= stride;
+      stride = 1;
+    }
+    outputStride *= stride;
+    const planes = a.planes[l];
+    const out = planes * BOTTLENECK_EXPANSION;
+    const blocks: BlockSpec[] = [];
+    for (let b = 0; b < a.blocks[l]; b++) {
+      const p = `${prefix}.layer${l + 1}.${b}`;
+      const s = b === 0 ? stride : 1;
+      const block: BlockSpec = {
+        conv1: plan.conv(`${p}.conv1`, { k: 1, cin: inplanes, cout: planes, stride: s, init: 'kaimingNormalFanOut' }),
+        bn1: plan.norm(`${p}.bn1`, planes, a.norm, g),
+        conv2: plan.conv(`${p}.conv2`, { k: 3, cin: planes, cout: planes, dilation, pad: dilation, init: 'kaimingNormalFanOut' }),
+        bn2: plan.norm(`${p}.bn2`, planes, a.norm, g),
+        conv3: plan.conv(`${p}.conv3`, { k: 1, cin: planes, cout: out, init: 'kaimingNormalFanOut' }),
+        bn3: plan.norm(`${p}.bn3`, out, a.norm, g),
+      };
+      if (b === 0 && (s !== 1 || inplanes !== out)) {
+        block.downsample = {
+          conv: plan.conv(`${p}.downsample.0`, { k: 1, cin: inplanes, cout: out, stride: s, init: 'kaimingNormalFanOut' }),
+          norm: plan.norm(`${p}.downsample.1`, out, a.norm, g),
+        };
+      }
+      blocks.push(block);
+      inplanes = out;
+    }
+    layers.push(blocks);
+  }
+  return { conv1, bn1, layers, outChannels: inplanes, outputStride };
+}
+
+/** Output size of PyTorch's `MaxPool2d(k, s, p, ceil_mode=True)` along one axis. */
+export function ceilPoolOut(size: number, k: number, s: number, p: number): number {
+  let out = Math.ceil((size + 2 * p - k) / s) + 1;
+  // PyTorch drops a last window that would start inside the right padding only.
+  if ((out - 1) * s >= size + p) out -= 1;
+  return out;
+}
+
+/**
+ * Max-pool 3×3/2, padding 1, ceil mode, as `nn.MaxPool2d(3, 2, 1, ceil_mode=True)`. Padding with
+ * −∞ (not 0) keeps the padded cells out of every max, which matters for windows that hang over
+ * the bottom/right edge in ceil mode.
+ */
+export function maxPoolCeil(x: tf.Tensor4D, k = 3, s = 2, p = 1): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = x.shape;
+    const oh = ceilPoolOut(h, k, s, p);
+    const ow = ceilPoolOut(w, k, s, p);
+    const padB = (oh - 1) * s + k - h - p; // ≥ 0 for k ≥ s
+    const padR = (ow - 1) * s + k - w - p;
+    const xp = tf.pad(x, [[0, 0], [p, padB], [p, padR], [0, 0]], -Infinity);
+    return tf.maxPool(xp, k, s, 'valid');
+  });
+}
+
+function applyBlock(ctx: ForwardCtx, b: BlockSpec, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    let out = convNormRelu(ctx, b.conv1, b.bn1, x);
+    out = convNormRelu(ctx, b.conv2, b.bn2, out);
+    out = applyNorm(ctx, b.bn3, applyConv(ctx, b.conv3, out));
+    const identity = b.downsample ? applyNorm(ctx, b.downsample.norm, applyConv(ctx, b.downsample.conv, x)) : x;
+    return tf.relu(tf.add(out, identity)) as tf.Tensor4D;
+  });
+}
+
+/** Backbone forward: returns layer4's output. Each block runs in its own tidy, so inference on
+ *  large images frees every intermediate as it goes (one tidy around all 33 blocks would not). */
+export function applyResNet(ctx: ForwardCtx, spec: ResNetSpec, x: tf.Tensor4D): tf.Tensor4D {
+  let h: tf.Tensor4D = tf.tidy(() => maxPoolCeil(convNormRelu(ctx, spec.conv1, spec.bn1, x)));
+  for (const layer of spec.layers) {
+    for (const block of layer) {
+      const next = applyBlock(ctx, block, h);
+      h.dispose();
+      h = next;
+    }
+  }
+  return h;
+}
+
+/** Analytic layer4 grid for an input of `size` pixels along one axis. */
+export function resnetGrid(size: number, spec: Pick<ResNetSpec, 'layers'>): number {
+  let n = ceilPoolOut(convOut(size, 7, 2, 3), 3, 2, 1);
+  for (const layer of spec.layers) n = convOut(n, 1, layer[0].conv1.stride, 0);
+  return n;
+}

@@ -1,0 +1,12 @@
+// Segmentation networks (NHWC): the Segmentor contract, the registry and weight import.
+export type { Segmentor, SegmentorOutput, ApplyOptions } from './segmentor.js';
+export {
+  createModel, modelInfo, isModelName, canonicalModelName, MODELS, MODEL_NAMES, RESNET_TINY, RESNET_TINY_RATES,
+} from './registry.js';
+export type { ModelName, CreateModelOptions, ModelInfo } from './registry.js';
+export type { NormKind } from './module.js';
+export { BN_MOMENTUM } from './module.js';
+export { loadTorchStateDict, oihwToHwio } from './torch_weights.js';
+export type { TorchTensor, LoadTorchOptions, LoadTorchResult } from './torch_weights.js';
+export { ceilPoolOut, maxPoolCeil } from './backbones/resnet.js';
+export { DEEPLABV2_RATES } from './heads/deeplabv2_aspp.js';

@@ -1,0 +1,95 @@
+// Loading weights saved by the reference's PyTorch code (`torch.save({'weights': net.state_dict()})`,
+// converted to plain {shape, data} records, e.g. by a Python one-liner or a .safetensors reader).
+// Conv weights are OIHW there and HWIO here; vectors are the same.
+import * as tf from '@tensorflow/tfjs-core';
+import { PlcaError } from '../util/errors.js';
+import type { Segmentor } from './segmentor.js';
+
+/** One tensor of a PyTorch state_dict, row-major in PyTorch's layout. */
+export interface TorchTensor { shape: number[]; data: ArrayLike<number> }
+
+export interface LoadTorchOptions {
+  /** stripped from every key when present, e.g. 'module.' for DataParallel checkpoints. @default '' */
+  prefix?: string;
+  /** fail on missing or unexpected keys (`num_batches_tracked` is always skipped). @default true */
+  strict?: boolean;
+}
+
+export interface LoadTorchResult {
+  /** our names that received values */ loaded: string[];
+  /** our names with no key in the dict (only when not strict) */ missing: string[];
+  /** dict keys that name nothing in the model (only when not strict) */ unexpected: string[];
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** OIHW row-major → HWIO row-major. */
+export function oihwToHwio(data: ArrayLike<number>, [o, i, h, w]: number[]): Float32Array {
+  const out = new Float32Array(o * i * h * w);
+  for (let a = 0; a < o; a++) {
+    for (let b = 0; b < i; b++) {
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = data[((a * i + b) * h + y) * w + x];
+      }
+    }
+  }
+  return out;
+}
+
+/** Our value for one key: checks the shape against our variable and transposes conv weights. */
+function convert(key: string, t: TorchTensor, ours: readonly number[]): Float32Array {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.length !== n) {
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `state_dict "${key}": ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+  }
+  if (ours.length === 4) {
+    const [kh, kw, ci, co] = ours;
+    if (!sameShape(t.shape, [co, ci, kh, kw])) {
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID',
+        `state_dict "${key}": shape [${t.shape.join(', ')}], the model needs [${[co, ci, kh, kw].join(', ')}] (OIHW)`);
+    }
+    return oihwToHwio(t.data, t.shape);
+  }
+  if (!sameShape(t.shape, ours)) {
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `state_dict "${key}": shape [${t.shape.join(', ')}], the model needs [${ours.join(', ')}]`);
+  }
+  return Float32Array.from(t.data);
+}
+
+/**
+ * Assigns a PyTorch state_dict to the model's params and state through `model.torchNames`.
+ * Everything is checked before anything is assigned, so a failed load leaves the model as it was.
+ */
+export function loadTorchStateDict(model: Segmentor, dict: Record<string, TorchTensor>, opts: LoadTorchOptions = {}): LoadTorchResult {
+  const prefix = opts.prefix ?? '';
+  const strict = opts.strict ?? true;
+  const byTorch = new Map<string, string>();
+  for (const [ours, theirs] of model.torchNames) byTorch.set(theirs, ours);
+  const variable = (ours: string) => model.params.get(ours) ?? model.state.get(ours);
+
+  const values = new Map<string, Float32Array>();
+  const unexpected: string[] = [];
+  for (const [rawKey, t] of Object.entries(dict)) {
+    const key = prefix && rawKey.startsWith(prefix) ? rawKey.slice(prefix.length) : rawKey;
+    if (key.endsWith('num_batches_tracked')) continue;
+    const ours = byTorch.get(key);
+    const v = ours === undefined ? undefined : variable(ours);
+    if (ours === undefined || v === undefined) {
+      unexpected.push(rawKey);
+      continue;
+    }
+    values.set(ours, convert(rawKey, t, v.shape));
+  }
+  const missing = [...model.torchNames.keys()].filter((n) => !values.has(n));
+  if (strict && (missing.length > 0 || unexpected.length > 0)) {
+    const show = (a: string[]) => a.slice(0, 5).join(', ') + (a.length > 5 ? `, … (${a.length})` : '');
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID',
+      `state_dict does not match model "${model.name}": missing [${show(missing.map((n) => model.torchNames.get(n) ?? n))}], unexpected [${show(unexpected)}]`,
+      { hint: 'pass strict: false to load a partial state_dict (e.g. an ImageNet backbone)' });
+  }
+  for (const [ours, data] of values) {
+    const v = variable(ours) as tf.Variable;
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
+  }
+  return { loaded: [...values.keys()], missing, unexpected };
+}
