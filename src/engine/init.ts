@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PlcaError } from '../util/errors.js';
+import { installGradients } from './gradients.js';
+import { registerWasmKernels } from './wasm_kernels.js';
 
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 
@@ -36,9 +38,16 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
       hint: 'install @tensorflow/tfjs-node, or use --backend wasm',
     });
   }
+  // tfjs-core registers no gradients by itself; the @tensorflow/tfjs bundle registers the stock
+  // ones into the same (CJS) tfjs-core instance. Ours must be installed after it, to replace.
+  await import('@tensorflow/tfjs');
+  installGradients();
   const ok = await tf.setBackend(name);
   if (!ok) throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', `TF.js backend "${name}" could not be initialised`);
   await tf.ready();
+  // The cpu backend prints an advert for tfjs-node on its first write; plca picks its own backend.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  if (name === 'wasm') registerWasmKernels();
   current = { backend: tf.getBackend(), threads: 1, simd: name === 'wasm' };
   return current;
 }

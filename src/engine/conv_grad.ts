@@ -1,0 +1,125 @@
+// Conv2D gradients for any stride and dilation, NHWC, built from forward convolutions only.
+// Why: tfjs-core's Conv2D gradient asserts dilation 1 (DeepLab's atrous layers and ASPP need
+// more), and wasm has no Conv2DBackpropFilter while its Conv2DBackpropInput is a scalar loop;
+// the forward Conv2D is XNNPACK on wasm (notes/engine.md, "Ways that were checked to work").
+import * as tf from '@tensorflow/tfjs-core';
+import { PlcaError } from '../util/errors.js';
+
+type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Geometry of one NHWC convolution, as the gradients need it. */
+export interface ConvGeometry {
+  strideH: number; strideW: number; dilH: number; dilW: number;
+  padTop: number; padBottom: number; padLeft: number; padRight: number;
+  outH: number; outW: number;
+}
+
+function pair(v: number | [number, number] | number[]): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+/** Geometry from the Conv2D kernel attributes (any of 'same' | 'valid' | explicit | number padding). */
+export function convGeometry(
+  xShape: number[], filterShape: number[], attrs: {
+    strides: number | [number, number]; dilations?: number | [number, number];
+    pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    dataFormat?: 'NHWC' | 'NCHW';
+  },
+): ConvGeometry {
+  if (attrs.dataFormat === 'NCHW') {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', 'Error in conv2d gradient: dataFormat NCHW is not supported; plca is NHWC');
+  }
+  const [sh, sw] = pair(attrs.strides);
+  const [dh, dw] = pair(attrs.dilations ?? 1);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    [sh, sw], [dh, dw], attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const p = info.padInfo;
+  return {
+    strideH: sh, strideW: sw, dilH: dh, dilW: dw,
+    padTop: p.top, padBottom: p.bottom, padLeft: p.left, padRight: p.right, outH: info.outHeight, outW: info.outWidth,
+  };
+}
+
+/**
+ * Pads (positive) or crops (negative) the two spatial axes of an NHWC tensor; returns the
+ * cropped tensor and the remaining non-negative padding for a conv's explicit `pad`.
+ */
+function cropForPad(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): [tf.Tensor4D, Pad4] {
+  const [n, h, w, c] = x.shape;
+  const ct = Math.max(0, -top); const cb = Math.max(0, -bottom);
+  const cl = Math.max(0, -left); const cr = Math.max(0, -right);
+  const y = ct + cb + cl + cr === 0 ? x : tf.slice(x, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
+  return [y, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]];
+}
+
+/**
+ * Inserts s−1 zeros between rows (and columns) of dy: [N, oh, ow, C] → [N, oh·sh, ow·sw, C]
+ * (trailing zeros included; the caller accounts for them in its padding).
+ */
+function zeroInsert(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return dy;
+  const [n, oh, ow, c] = dy.shape;
+  const r = tf.reshape(dy, [n, oh, 1, ow, 1, c]);
+  const p = tf.pad(r, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  return tf.reshape(p, [n, oh * sh, ow * sw, c]);
+}
+
+/**
+ * ∂L/∂x of y = conv(x, w): a stride-1 convolution of the zero-inserted dy with the spatially
+ * flipped, in/out-swapped filter at the same dilation ("full" correlation).
+ */
+export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: ConvGeometry): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = w.shape;
+    const [, h, wd] = xShape;
+    const up = zeroInsert(dy, g.strideH, g.strideW); // [N, oh·sh, ow·sw, Co]
+    const wf = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+    // Output length = L + a + b − d(k−1) must equal the input length; L counts the trailing zeros.
+    const a = g.dilH * (kh - 1) - g.padTop;
+    const b = h - up.shape[1] - a + g.dilH * (kh - 1);
+    const l = g.dilW * (kw - 1) - g.padLeft;
+    const r = wd - up.shape[2] - l + g.dilW * (kw - 1);
+    const [src, pad] = cropForPad(up, a, b, l, r);
+    return tf.conv2d(src, wf as tf.Tensor4D, 1, pad, 'NHWC', [g.dilH, g.dilW]);
+  });
+}
+
+/**
+ * ∂L/∂w of y = conv(x, w): one forward convolution of x with dy, batch and channel axes swapped
+ * ([Ci, H, W, N] * [oh, ow, N, Co] → [Ci, kh, kw, Co]); stride and dilation exchange roles.
+ */
+export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], g: ConvGeometry): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw, ci, co] = filterShape;
+    const [, h, wd] = x.shape;
+    const xt = tf.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, N]
+    const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [oh, ow, N, Co]
+    // Bottom/right padding chosen so exactly kh × kw outputs come out (may be a crop).
+    const b = g.dilH * (kh - 1) + g.strideH * (g.outH - 1) + 1 - h - g.padTop;
+    const r = g.dilW * (kw - 1) + g.strideW * (g.outW - 1) + 1 - wd - g.padLeft;
+    const [src, pad] = cropForPad(xt, g.padTop, b, g.padLeft, r);
+    const out = tf.conv2d(src, dyt as tf.Tensor4D, [g.dilH, g.dilW], pad, 'NHWC', [g.strideH, g.strideW]);
+    if (out.shape[1] !== kh || out.shape[2] !== kw || out.shape[0] !== ci || out.shape[3] !== co) {
+      throw new PlcaError('PLCA_INTERNAL', `conv filter gradient has shape ${out.shape}, expected [${ci},${kh},${kw},${co}]`);
+    }
+    return tf.transpose(out, [1, 2, 0, 3]); // [kh, kw, Ci, Co]
+  });
+}
+
+/** Replaces tfjs-core's Conv2D gradient (which asserts dilation 1) for every backend. */
+export function registerConv2dGradient(): void {
+  tf.registerGradient({
+    kernelName: tf.Conv2D,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const g = convGeometry(x.shape, w.shape, attrs as unknown as tf.Conv2DAttrs);
+      const d = dy as tf.Tensor4D;
+      return {
+        x: () => convInputGrad(d, w, x.shape, g),
+        filter: () => convFilterGrad(x, d, w.shape, g),
+      };
+    },
+  });
+}

@@ -1,0 +1,53 @@
+// Kernels the wasm backend lacks, composed from its own kernels (no tensors are created through
+// the engine, so nothing is taped or leaked). Why: wasm has no Conv2DBackpropFilter, so the stock
+// gradient of any conv (fused or not) throws there (notes/engine.md, item 1).
+import * as tf from '@tensorflow/tfjs-core';
+import { PlcaError } from '../util/errors.js';
+import { convGeometry } from './conv_grad.js';
+
+type Backend = tf.KernelBackend & { disposeData(id: object): boolean };
+
+function runKernel(name: string, backend: Backend, inputs: Record<string, tf.TensorInfo>, attrs: object): tf.TensorInfo {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new PlcaError('PLCA_INTERNAL', `wasm kernel ${name} is not registered`);
+  return k.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+}
+
+/**
+ * Conv2DBackpropFilter for wasm: one forward Conv2D of the input and the output gradient with
+ * batch and channel axes swapped ([Ci, H, W, N] * [oh, ow, N, Co] → [Ci, kh, kw, Co]); the
+ * original stride becomes the dilation. Same construction as `convFilterGrad`.
+ */
+function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as Backend;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const [kh, kw] = attrs.filterShape;
+  const g = convGeometry(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
+  const [, h, w] = x.shape;
+  const temps: tf.TensorInfo[] = [];
+  const keep = (t: tf.TensorInfo): tf.TensorInfo => { temps.push(t); return t; };
+  try {
+    let xt = keep(runKernel(tf.Transpose, backend, { x }, { perm: [3, 1, 2, 0] })); // [Ci, H, W, N]
+    const dyt = keep(runKernel(tf.Transpose, backend, { x: dy }, { perm: [1, 2, 0, 3] })); // [oh, ow, N, Co]
+    const b = kh - 1 + g.strideH * (g.outH - 1) + 1 - h - g.padTop;
+    const r = kw - 1 + g.strideW * (g.outW - 1) + 1 - w - g.padLeft;
+    if (b < 0 || r < 0) {
+      // Rows/columns no output reads: crop them rather than pad negatively.
+      const [ci, hh, ww, n] = xt.shape;
+      xt = keep(runKernel(tf.Slice, backend, { x: xt }, { begin: [0, 0, 0, 0], size: [ci, hh + Math.min(0, b), ww + Math.min(0, r), n] }));
+    }
+    const pad = [[0, 0], [g.padTop, Math.max(0, b)], [g.padLeft, Math.max(0, r)], [0, 0]];
+    const out = keep(runKernel(tf.Conv2D, backend, { x: xt, filter: dyt },
+      { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [g.strideH, g.strideW] }));
+    return runKernel(tf.Transpose, backend, { x: out }, { perm: [1, 2, 0, 3] }); // [kh, kw, Ci, Co]
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
+/** Registers the missing wasm kernels (idempotent). Call after the wasm backend is loaded. */
+export function registerWasmKernels(): void {
+  if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')) return;
+  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
+}
