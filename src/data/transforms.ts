@@ -1,0 +1,219 @@
+/**
+ * Augmentation and normalisation as the reference (`tools/train.py: get_transform`,
+ * `data/transforms.py`; reference-implementation §4.8), in pure JS on HWC typed arrays so it
+ * runs in loader workers. Training: resize the short side to a random integer in
+ * [minSize, maxSize], flip horizontally with p = 0.5, crop a random square (padding the image
+ * with 0 and the label with 255 on the right/bottom), then normalise. Evaluation: resize the
+ * image to a fixed size and keep the label at full size.
+ *
+ * Images are resized like PIL's bilinear filter (a triangle kernel widened when downsampling,
+ * i.e. antialiased, 8-bit after each pass); labels by nearest neighbour at pixel centres, as
+ * PIL's NEAREST. Only the crop window of the resized image is computed: the result is the same
+ * as resizing the whole image and cropping, at about half the cost.
+ */
+import { PlcaError } from '../util/errors.js';
+import type { RgbImage } from './image_io.js';
+import { randInt, type Rng } from './rng.js';
+
+/** The reference's default: Caffe BGR mean (B, G, R), values kept in 0–255, std 1. */
+export const CAFFE_BGR_MEAN = [104.00698793, 116.66876762, 122.67891434] as const;
+/** torchvision's ImageNet statistics, for 0–1 RGB input (`IMG_MODE: RGB`). */
+export const IMAGENET_RGB_MEAN = [0.485, 0.456, 0.406] as const;
+export const IMAGENET_RGB_STD = [0.229, 0.224, 0.225] as const;
+
+/** 'bgr-caffe': channels B, G, R minus CAFFE_BGR_MEAN (default). 'rgb-imagenet': (x/255 − mean)/std, channels R, G, B. */
+export type NormalizeMode = 'bgr-caffe' | 'rgb-imagenet';
+
+export interface TrainTransformOptions {
+  /** Smallest short side after the random resize. @default 760 */
+  minSize?: number;
+  /** Largest short side (inclusive). @default 988 (1.3 × 760) */
+  maxSize?: number;
+  /** Side of the square crop. @default 730 */
+  cropSize?: number;
+  /** Probability of a horizontal flip. @default 0.5 */
+  flipProb?: number;
+  /** Label fill for padding. @default 255 */
+  ignoreIndex?: number;
+}
+
+/** The random draws of one training sample; `sampleAugment` makes them, `applyAugment` uses them. */
+export interface AugmentParams {
+  /** Size of the resized image. */
+  height: number;
+  width: number;
+  flip: boolean;
+  /** Crop corner in the resized, flipped, padded image. */
+  top: number;
+  left: number;
+  crop: number;
+}
+
+/** torchvision `F.resize(img, size)` with an int: the short side becomes `size`, the long side int(size·long/short). */
+export function shortSideSize(width: number, height: number, size: number): { width: number; height: number } {
+  if (width <= height) return { width: size, height: Math.floor((size * height) / width) };
+  return { width: Math.floor((size * width) / height), height: size };
+}
+
+/** Draws resize, flip and crop for an image of the given size (in the reference's order). */
+export function sampleAugment(rng: Rng, width: number, height: number, opts: TrainTransformOptions = {}): AugmentParams {
+  const minSize = opts.minSize ?? 760;
+  const maxSize = opts.maxSize ?? 988;
+  const crop = opts.cropSize ?? 730;
+  if (!(minSize > 0 && maxSize >= minSize && crop > 0)) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in sampleAugment: need 0 < minSize ≤ maxSize and cropSize > 0, got ${minSize}, ${maxSize}, ${crop}`);
+  }
+  const size = randInt(rng, minSize, maxSize);
+  const r = shortSideSize(width, height, size);
+  const flip = rng() < (opts.flipProb ?? 0.5);
+  // Padding happens only on the right/bottom, so the crop corner ranges over the padded size.
+  const top = randInt(rng, 0, Math.max(r.height, crop) - crop);
+  const left = randInt(rng, 0, Math.max(r.width, crop) - crop);
+  return { height: r.height, width: r.width, flip, top, left, crop };
+}
+
+interface Taps { start: Int32Array; count: Int32Array; weights: Float32Array; maxTaps: number }
+
+/** PIL's bilinear resampling coefficients (`ImagingResample` precompute_coeffs), triangle support 1. */
+function bilinearTaps(inSize: number, outSize: number): Taps {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filterScale;
+  const maxTaps = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Float32Array(outSize * maxTaps);
+  for (let o = 0; o < outSize; o++) {
+    const center = (o + 0.5) * scale;
+    const lo = Math.max(0, Math.floor(center - support + 0.5));
+    const hi = Math.min(inSize, Math.floor(center + support + 0.5));
+    let total = 0;
+    for (let i = lo; i < hi; i++) {
+      const w = Math.max(0, 1 - Math.abs((i - center + 0.5) / filterScale));
+      weights[o * maxTaps + i - lo] = w;
+      total += w;
+    }
+    for (let i = 0; i < hi - lo; i++) weights[o * maxTaps + i] /= total || 1;
+    start[o] = lo;
+    count[o] = hi - lo;
+  }
+  return { start, count, weights, maxTaps };
+}
+
+const clamp8 = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+
+/**
+ * Rows [y0, y0+h) and columns [x0, x0+w) of `img` resized to outH×outW (antialiased bilinear).
+ * The window must lie inside the resized image.
+ */
+export function resizeBilinearWindow(img: RgbImage, outH: number, outW: number, y0: number, x0: number, h: number, w: number): RgbImage {
+  const tx = bilinearTaps(img.width, outW);
+  const ty = bilinearTaps(img.height, outH);
+  const rowLo = ty.start[y0];
+  const rowHi = ty.start[y0 + h - 1] + ty.count[y0 + h - 1];
+  // Horizontal pass over only the input rows the window needs → [rowHi-rowLo, w, 3], 8-bit as PIL.
+  const mid = new Uint8Array((rowHi - rowLo) * w * 3);
+  const src = img.data;
+  for (let y = rowLo; y < rowHi; y++) {
+    const s = y * img.width * 3;
+    const d = (y - rowLo) * w * 3;
+    for (let x = 0; x < w; x++) {
+      const o = x + x0;
+      let r = 0, g = 0, b = 0;
+      const base = o * tx.maxTaps;
+      for (let k = 0, p = s + tx.start[o] * 3; k < tx.count[o]; k++, p += 3) {
+        const wt = tx.weights[base + k];
+        r += src[p] * wt; g += src[p + 1] * wt; b += src[p + 2] * wt;
+      }
+      mid[d + 3 * x] = clamp8(r); mid[d + 3 * x + 1] = clamp8(g); mid[d + 3 * x + 2] = clamp8(b);
+    }
+  }
+  const out = new Uint8Array(h * w * 3);
+  for (let y = 0; y < h; y++) {
+    const o = y + y0;
+    const base = o * ty.maxTaps;
+    const d = y * w * 3;
+    for (let i = 0; i < w * 3; i++) {
+      let acc = 0;
+      for (let k = 0, p = (ty.start[o] - rowLo) * w * 3 + i; k < ty.count[o]; k++, p += w * 3) acc += mid[p] * ty.weights[base + k];
+      out[d + i] = clamp8(acc);
+    }
+  }
+  return { width: w, height: h, channels: 3, data: out };
+}
+
+/** The whole image resized to outH×outW (antialiased bilinear, as PIL). */
+export function resizeBilinear(img: RgbImage, outH: number, outW: number): RgbImage {
+  return resizeBilinearWindow(img, outH, outW, 0, 0, outH, outW);
+}
+
+/** Rows/cols of a nearest resize at pixel centres (PIL NEAREST): source = floor((dst + 0.5)·in/out). */
+export function resizeLabelNearestWindow(
+  label: Uint8Array, inW: number, inH: number, outH: number, outW: number, y0: number, x0: number, h: number, w: number,
+): Uint8Array {
+  const out = new Uint8Array(h * w);
+  const sx = new Int32Array(w);
+  for (let x = 0; x < w; x++) sx[x] = Math.min(inW - 1, Math.floor(((x + x0 + 0.5) * inW) / outW));
+  for (let y = 0; y < h; y++) {
+    const row = Math.min(inH - 1, Math.floor(((y + y0 + 0.5) * inH) / outH)) * inW;
+    for (let x = 0; x < w; x++) out[y * w + x] = label[row + sx[x]];
+  }
+  return out;
+}
+
+export function resizeLabelNearest(label: Uint8Array, inW: number, inH: number, outH: number, outW: number): Uint8Array {
+  return resizeLabelNearestWindow(label, inW, inH, outH, outW, 0, 0, outH, outW);
+}
+
+/**
+ * Resize → flip → pad → crop with the given draws. Computes only the crop window: the crop at
+ * `left` in the flipped image is columns [W − left − c, W − left) of the unflipped one, mirrored.
+ */
+export function applyAugment(
+  img: RgbImage, label: Uint8Array | undefined, p: AugmentParams, ignoreIndex = 255,
+): { image: RgbImage; label?: Uint8Array } {
+  const c = p.crop;
+  const h = Math.min(c, p.height - p.top); // the part of the crop inside the resized image
+  const w = Math.min(c, p.width - p.left);
+  const x0 = p.flip ? p.width - p.left - w : p.left;
+  const win = resizeBilinearWindow(img, p.height, p.width, p.top, x0, h, w);
+  const image = new Uint8Array(c * c * 3); // pad with 0, as pad_if_smaller
+  const lab = label ? new Uint8Array(c * c).fill(ignoreIndex) : undefined;
+  const lwin = label ? resizeLabelNearestWindow(label, img.width, img.height, p.height, p.width, p.top, x0, h, w) : undefined;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const sx = p.flip ? w - 1 - x : x;
+      const s = (y * w + sx) * 3;
+      const d = (y * c + x) * 3;
+      image[d] = win.data[s]; image[d + 1] = win.data[s + 1]; image[d + 2] = win.data[s + 2];
+      if (lab && lwin) lab[y * c + x] = lwin[y * w + sx];
+    }
+  }
+  return { image: { width: c, height: c, channels: 3, data: image }, label: lab };
+}
+
+/** HWC uint8 RGB → HWC float32 normalised, in the channel order of the mode (BGR for Caffe). */
+export function normalizeImage(img: RgbImage, mode: NormalizeMode = 'bgr-caffe'): Float32Array {
+  const n = img.width * img.height;
+  const out = new Float32Array(n * 3);
+  const d = img.data;
+  if (mode === 'bgr-caffe') {
+    const [mb, mg, mr] = CAFFE_BGR_MEAN;
+    for (let i = 0; i < n; i++) {
+      out[3 * i] = d[3 * i + 2] - mb;
+      out[3 * i + 1] = d[3 * i + 1] - mg;
+      out[3 * i + 2] = d[3 * i] - mr;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < 3; c++) out[3 * i + c] = (d[3 * i + c] / 255 - IMAGENET_RGB_MEAN[c]) / IMAGENET_RGB_STD[c];
+    }
+  }
+  return out;
+}
+
+/** Evaluation: the image resized to [height, width] (default 730×1460); the label is left at full size. */
+export function evalResize(img: RgbImage, size: readonly [number, number] | null = [730, 1460]): RgbImage {
+  if (!size || (size[0] === img.height && size[1] === img.width)) return img;
+  return resizeBilinear(img, size[0], size[1]);
+}
