@@ -1,0 +1,162 @@
+/**
+ * What all datasets share: the sample list (plain JSON, so loader workers can receive it), split
+ * lists in the reference's format, directory scans, and decoding one sample to RGB + train ids.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve, isAbsolute, relative, extname } from 'node:path';
+import { PlcaError } from '../../util/errors.js';
+import { readImage, readLabel, readFileChecked, isFile, type RgbImage } from '../image_io.js';
+import { buildLut, mapLabels, type LabelMapping } from '../label_maps.js';
+
+/** One image (and label) of a dataset, by path. */
+export interface SampleRef {
+  /** A name unique in the dataset: the image path under its image folder, without extension. */
+  id: string;
+  imagePath: string;
+  labelPath?: string;
+}
+
+/** A dataset as data: the sample list and how its labels map to train ids. JSON-serialisable. */
+export interface DatasetDescriptor {
+  name: 'cityscapes' | 'gtav' | 'synthia' | 'folder';
+  root: string;
+  items: SampleRef[];
+  /** Raw label ids → train ids; absent for an unlabelled dataset. */
+  labels?: LabelMapping;
+  /** Label files that no image pairs with (directory scans only), for `checkDataset`. */
+  unpairedLabels?: string[];
+}
+
+/** A decoded sample: RGB image and train ids (255 = ignore). */
+export interface SegSample {
+  id: string;
+  imagePath: string;
+  labelPath?: string;
+  image: RgbImage;
+  label?: Uint8Array;
+}
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Fails with PLCA_FILE_NOT_FOUND / PLCA_DATASET_INVALID unless `dir` is a directory. */
+export function requireDir(dir: string, what: string, hint?: string): void {
+  if (isDirectory(dir)) return;
+  try {
+    statSync(dir);
+  } catch {
+    throw new PlcaError(what === 'root' ? 'PLCA_FILE_NOT_FOUND' : 'PLCA_DATASET_INVALID', `${what} directory not found: ${dir}`, { hint });
+  }
+  throw new PlcaError('PLCA_DATASET_INVALID', `${what} is not a directory: ${dir}`, { hint });
+}
+
+/** Files under `dir` (recursively when `deep`) whose name passes `keep`, sorted, as paths relative to `dir`. */
+export function scanFiles(dir: string, keep: (name: string) => boolean, deep: boolean): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory() && deep) walk(p);
+      else if (!e.isDirectory() && keep(e.name)) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export const hasImageExt = (name: string): boolean => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+export const stripExt = (p: string): string => p.slice(0, p.length - extname(p).length);
+
+/**
+ * Resolves a split argument that names a list file: as given (absolute, or relative to the
+ * working directory), else relative to the dataset root. Returns null when it is no file.
+ */
+export function findListFile(split: string, root: string): string | null {
+  for (const p of isAbsolute(split) ? [split] : [resolve(split), join(root, split)]) if (isFile(p)) return p;
+  return null;
+}
+
+/** As findListFile, but fails with PLCA_FILE_NOT_FOUND naming both places it looked. */
+export function requireListFile(split: string, root: string): string {
+  const f = findListFile(split, root);
+  if (f) return f;
+  const tried = isAbsolute(split) ? split : `${resolve(split)} or ${join(root, split)}`;
+  throw new PlcaError('PLCA_FILE_NOT_FOUND', `split list not found: ${tried}`);
+}
+
+/**
+ * Reads a split list as the reference's: one sample per line, paths relative to the root,
+ * either "image label" (whitespace or tab separated) or just "image", in which case
+ * `labelFor(image)` derives the label path. Blank lines and lines starting with # are skipped.
+ */
+export function readSplitList(
+  file: string, root: string, idOf: (imageRel: string) => string, labelFor?: (imageRel: string) => string,
+): SampleRef[] {
+  const text = readFileChecked(file).toString('utf8');
+  const items: SampleRef[] = [];
+  text.split(/\r?\n/).forEach((line, n) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const f = t.split(/\s+/);
+    if (f.length > 2) {
+      throw new PlcaError('PLCA_DATASET_INVALID', `${file}:${n + 1}: expected "image [label]", got ${f.length} fields`);
+    }
+    const label = f[1] ?? labelFor?.(f[0]);
+    items.push({ id: idOf(f[0]), imagePath: join(root, f[0]), labelPath: label === undefined ? undefined : join(root, label) });
+  });
+  if (items.length === 0) throw new PlcaError('PLCA_DATASET_INVALID', `split list ${file} names no samples`);
+  return items;
+}
+
+/** Fails unless a dataset has samples; names where it looked. */
+export function requireItems(items: SampleRef[], where: string): SampleRef[] {
+  if (items.length === 0) throw new PlcaError('PLCA_DATASET_INVALID', `no images found in ${where}`);
+  return items;
+}
+
+/** Reads a JSON file (for id mappings); errors name it. */
+export function readJsonFile(path: string): unknown {
+  const text = readFileChecked(path).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new PlcaError('PLCA_CONFIG_INVALID', `${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+const lutCache = new WeakMap<LabelMapping, Int16Array>();
+/** The LUT of a mapping, built once per mapping object (per worker). */
+export function lutOf(m: LabelMapping): Int16Array {
+  let lut = lutCache.get(m);
+  if (!lut) {
+    lut = buildLut(m);
+    lutCache.set(m, lut);
+  }
+  return lut;
+}
+
+/**
+ * Decodes sample `i`: RGB image and, when the dataset has labels, train ids. Raw ids outside
+ * the mapping become 255 (ignored) here; `checkDataset` reports them. Errors name the file.
+ */
+export function loadSample(ds: DatasetDescriptor, i: number): SegSample {
+  const ref = ds.items[i];
+  if (!ref) throw new PlcaError('PLCA_INVALID_ARGUMENT', `sample ${i} out of range 0..${ds.items.length - 1} in ${ds.root}`);
+  const image = readImage(ref.imagePath);
+  if (!ref.labelPath || !ds.labels) return { ...ref, image };
+  const raw = readLabel(ref.labelPath);
+  if (raw.width !== image.width || raw.height !== image.height) {
+    throw new PlcaError(
+      'PLCA_SIZE_MISMATCH',
+      `label ${ref.labelPath} is ${raw.width}x${raw.height} but image ${ref.imagePath} is ${image.width}x${image.height}`,
+    );
+  }
+  return { ...ref, image, label: mapLabels(raw.data, lutOf(ds.labels)).labels };
+}

@@ -1,0 +1,10 @@
+/** GTAV (Richter et al.) as downloaded: `images/*.png` with palette label PNGs `labels/*.png` (Cityscapes ids). */
+import { GTAV_LABELS } from '../label_maps.js';
+import type { DatasetDescriptor } from './common.js';
+import { flatPairsDataset, type FlatPairsOptions } from './flat_pairs.js';
+
+export type GtavOptions = FlatPairsOptions;
+
+export function gtavDataset(opts: GtavOptions): DatasetDescriptor {
+  return flatPairsDataset({ name: 'gtav', imageDir: 'images', labelDir: 'labels', labels: GTAV_LABELS }, opts);
+}
