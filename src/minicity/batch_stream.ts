@@ -1,0 +1,151 @@
+/**
+ * A training `BatchStream` over a generated MiniCity set: a fresh random order each epoch,
+ * random horizontal flips, normalisation (x/255 − mean)/std — (x/255 − 0.5)/0.25 by default, as
+ * the prototype — and labels only when asked (target batches carry none into training).
+ * Everything random comes from one seeded `Rng`, so `state()`/`restore()` resume exactly.
+ * Tensors are NHWC.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, BatchStream } from '../train/batch_stream.js';
+import { PlcaError } from '../util/errors.js';
+import { Rng, isRngState, type RngState } from './rng.js';
+import type { MiniCitySet } from './generator.js';
+
+export interface MiniCityStreamOptions {
+  /** @default 4 */
+  batchSize?: number;
+  /** Seed of the order and flips. @default 0 */
+  seed?: number;
+  /** Random horizontal flip with probability 1/2. @default true */
+  flip?: boolean;
+  /** Per-channel (x/255 − mean)/std, or false for x/255. @default {mean: 0.5, std: 0.25} */
+  normalize?: { mean: number; std: number } | false;
+  /** Attach int32 train-id labels. @default true */
+  withLabels?: boolean;
+}
+
+/** What `state()` returns: enough to replay the current epoch's order and continue the flips. */
+export interface MiniCityStreamState {
+  kind: 'minicity';
+  count: number;
+  epoch: number;
+  pos: number;
+  epochRng: RngState;
+  rng: RngState;
+}
+
+export class MiniCityBatchStream implements BatchStream {
+  readonly batchSize: number;
+  private readonly set: MiniCitySet;
+  private readonly flip: boolean;
+  private readonly withLabels: boolean;
+  private readonly lut = new Float32Array(256);
+  private rng: Rng;
+  private order: Int32Array = new Int32Array(0);
+  private epochRng!: RngState;
+  private epochNo = -1;
+  private pos = 0;
+
+  constructor(set: MiniCitySet, opts: MiniCityStreamOptions = {}) {
+    const bs = opts.batchSize ?? 4;
+    if (!Number.isInteger(bs) || bs < 1) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in MiniCityBatchStream: batchSize must be an integer >= 1, got ${bs}`);
+    }
+    if (set.count < 1) throw new PlcaError('PLCA_INVALID_ARGUMENT', 'Error in MiniCityBatchStream: the set is empty');
+    const norm = opts.normalize ?? { mean: 0.5, std: 0.25 };
+    if (norm && !(norm.std > 0)) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in MiniCityBatchStream: normalize.std must be > 0, got ${norm.std}`);
+    }
+    for (let v = 0; v < 256; v++) this.lut[v] = norm ? (v / 255 - norm.mean) / norm.std : v / 255;
+    this.set = set;
+    this.batchSize = bs;
+    this.flip = opts.flip ?? true;
+    this.withLabels = opts.withLabels ?? true;
+    this.rng = new Rng(opts.seed ?? 0);
+    this.startEpoch();
+  }
+
+  /** The current epoch (0-based) and the position in it. */
+  get epoch(): number {
+    return this.epochNo;
+  }
+
+  private startEpoch(): void {
+    this.epochRng = this.rng.state();
+    this.order = shuffledOrder(this.set.count, this.rng);
+    this.epochNo++;
+    this.pos = 0;
+  }
+
+  async next(): Promise<Batch> {
+    return this.nextSync();
+  }
+
+  /** The next batch, synchronously; the caller owns and disposes its tensors. */
+  nextSync(): Batch {
+    const { width: W, height: H } = this.set;
+    const n = this.batchSize;
+    const px = W * H;
+    const images = new Float32Array(n * px * 3);
+    const labels = this.withLabels ? new Int32Array(n * px) : undefined;
+    for (let b = 0; b < n; b++) {
+      if (this.pos >= this.order.length) this.startEpoch();
+      const idx = this.order[this.pos++];
+      const flip = this.flip && this.rng.bool(0.5);
+      this.copySample(idx, b, flip, images, labels);
+    }
+    const batch: Batch = { images: tf.tensor4d(images, [n, H, W, 3], 'float32') };
+    if (labels) batch.labels = tf.tensor3d(labels, [n, H, W], 'int32');
+    return batch;
+  }
+
+  private copySample(idx: number, b: number, flip: boolean, images: Float32Array, labels?: Int32Array): void {
+    const { width: W, height: H } = this.set;
+    const px = W * H;
+    const src = this.set.images;
+    const lab = this.set.labels;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const s = idx * px + y * W + (flip ? W - 1 - x : x);
+        const d = b * px + y * W + x;
+        images[3 * d] = this.lut[src[3 * s]];
+        images[3 * d + 1] = this.lut[src[3 * s + 1]];
+        images[3 * d + 2] = this.lut[src[3 * s + 2]];
+        if (labels) labels[d] = lab[s];
+      }
+    }
+  }
+
+  state(): MiniCityStreamState {
+    return { kind: 'minicity', count: this.set.count, epoch: this.epochNo, pos: this.pos, epochRng: this.epochRng, rng: this.rng.state() };
+  }
+
+  restore(s: unknown): void {
+    const st = s as Partial<MiniCityStreamState> | null;
+    const ok = st !== null && typeof st === 'object' && st.kind === 'minicity' && Number.isInteger(st.epoch) &&
+      Number.isInteger(st.pos) && isRngState(st.epochRng) && isRngState(st.rng);
+    if (!ok) {
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `MiniCity stream state is malformed: ${JSON.stringify(s)?.slice(0, 200)}`);
+    }
+    if (st.count !== this.set.count || st.pos! < 0 || st.pos! > this.set.count) {
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID',
+        `MiniCity stream state is for a set of ${st.count} images at position ${st.pos}, this set has ${this.set.count}`);
+    }
+    // Replaying the epoch's shuffle from its starting state rebuilds the order exactly.
+    this.order = shuffledOrder(this.set.count, Rng.fromState(st.epochRng!));
+    this.epochRng = st.epochRng!;
+    this.epochNo = st.epoch!;
+    this.pos = st.pos!;
+    this.rng = Rng.fromState(st.rng!);
+  }
+}
+
+function shuffledOrder(n: number, rng: Rng): Int32Array {
+  const order = Array.from({ length: n }, (_, i) => i);
+  return Int32Array.from(rng.shuffle(order));
+}
+
+/** A `BatchStream` over a generated set (see `MiniCityStreamOptions`). */
+export function createMiniCityStream(set: MiniCitySet, opts: MiniCityStreamOptions = {}): MiniCityBatchStream {
+  return new MiniCityBatchStream(set, opts);
+}
