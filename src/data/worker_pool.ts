@@ -1,0 +1,98 @@
+/**
+ * A pool of loader workers (node:worker_threads). Works from the TypeScript sources (tsx, vitest)
+ * and from compiled JS: a worker cannot inherit the parent's TS loader hooks, so under TS the
+ * worker first registers tsx, then imports `loader_worker.ts`.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PlcaError, type ErrorCode } from '../util/errors.js';
+import type { DatasetDescriptor } from './datasets/common.js';
+import type { PipelineOptions, PreparedSample, SampleJob } from './sample_pipeline.js';
+
+/** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found through its package.json exports. */
+function tsxEsmApi(from: string): string {
+  const require = createRequire(from);
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
+}
+
+interface Pending { resolve: (s: PreparedSample) => void; reject: (e: Error) => void; worker: number }
+
+function spawn(init: { dataset: DatasetDescriptor; pipeline: PipelineOptions }): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const entry = new URL('./loader_worker.ts', here).href;
+    const boot = `import(${JSON.stringify(tsxEsmApi(here))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(boot, { eval: true, workerData: init });
+  }
+  return new Worker(new URL('./loader_worker.js', here), { workerData: init });
+}
+
+/** Runs sample jobs on `size` workers, least-busy first. */
+export class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly busy: number[];
+  private readonly pending = new Map<number, Pending>();
+  private nextJob = 0;
+  private failure: Error | null = null;
+
+  constructor(size: number, dataset: DatasetDescriptor, pipeline: PipelineOptions) {
+    this.workers = Array.from({ length: size }, () => spawn({ dataset, pipeline }));
+    this.busy = new Array<number>(size).fill(0);
+    this.workers.forEach((w, i) => {
+      w.on('message', (m: { jobId: number; sample?: PreparedSample; error?: { code: ErrorCode; message: string } }) => this.onMessage(m));
+      w.on('error', (e) => this.fail(new PlcaError('PLCA_INTERNAL', `data loader worker ${i} crashed: ${e.message}`, { cause: e })));
+      w.on('exit', (code) => {
+        if (code !== 0 && !this.closed) this.fail(new PlcaError('PLCA_INTERNAL', `data loader worker ${i} exited with code ${code}`));
+      });
+      w.unref(); // an idle loader must not keep the process alive
+    });
+  }
+
+  private closed = false;
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  run(job: SampleJob): Promise<PreparedSample> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new PlcaError('PLCA_INTERNAL', 'data loader used after close()'));
+    let w = 0;
+    for (let i = 1; i < this.busy.length; i++) if (this.busy[i] < this.busy[w]) w = i;
+    const jobId = this.nextJob++;
+    this.busy[w]++;
+    if (this.pending.size === 0) this.workers.forEach((x) => x.ref()); // keep alive while work is out
+    return new Promise((resolve, reject) => {
+      this.pending.set(jobId, { resolve, reject, worker: w });
+      this.workers[w].postMessage({ jobId, job });
+    });
+  }
+
+  private onMessage(m: { jobId: number; sample?: PreparedSample; error?: { code: ErrorCode; message: string } }): void {
+    const p = this.pending.get(m.jobId);
+    if (!p) return;
+    this.pending.delete(m.jobId);
+    this.busy[p.worker]--;
+    if (this.pending.size === 0) this.workers.forEach((x) => x.unref());
+    if (m.error) p.reject(new PlcaError(m.error.code, m.error.message));
+    else p.resolve(m.sample!);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new PlcaError('PLCA_INTERNAL', 'data loader closed'));
+    this.pending.clear();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
