@@ -1,6 +1,8 @@
-export { initEngine, engineInfo } from './init.js';
+export { initEngine, engineInfo, exitEngine } from './init.js';
 export type { EngineInfo, EngineOptions, BackendName } from './init.js';
 export {
   conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul,
 } from './ops.js';
 export type { Conv2dOptions, BatchNormOptions, BatchNormResult } from './ops.js';
+export { createStepNet } from './step_net.js';
+export type { StepNet } from './step_net.js';
