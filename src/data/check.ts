@@ -1,0 +1,125 @@
+/**
+ * `plca data check`: reads every image and label of a dataset and reports what would break or
+ * silently spoil training — missing pairs, unreadable or corrupt files, size mismatches, label
+ * ids outside the dataset's mapping — plus the class histogram in train ids.
+ */
+import { PlcaError } from '../util/errors.js';
+import { decodeRaw, rawLabelOf, readFileChecked, isFile } from './image_io.js';
+import { CLASS_NAMES, IGNORE_ID, mapLabels, type ClassName } from './label_maps.js';
+import { lutOf, type DatasetDescriptor, type SampleRef } from './datasets/common.js';
+import { openDataset, type DatasetName } from './datasets/index.js';
+
+export interface CheckOptions {
+  dataset: DatasetName;
+  root: string;
+  /** Cityscapes split name or list file; for the others a list file (default: scan the folders). */
+  split?: string;
+  /** folder only: raw id → train id mapping JSON. */
+  idMap?: string;
+  /** Called after each sample, e.g. for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CheckProblem {
+  file: string;
+  problem: string;
+}
+
+export type Histogram = Record<ClassName | 'ignore', number>;
+
+export interface CheckReport {
+  /** Image files found (readable or not; unreadable ones are also in `problems`). */
+  images: number;
+  /** Label files found. */
+  labels: number;
+  problems: CheckProblem[];
+  /** Pixels per train id over all readable labels, by Cityscapes class name; 255 under "ignore". */
+  histogram: Histogram;
+}
+
+function emptyHistogram(): Histogram {
+  // Key order = JSON order: the 19 classes in train-id order, then ignore.
+  const h = {} as Histogram;
+  for (const n of CLASS_NAMES) h[n] = 0;
+  h.ignore = 0;
+  return h;
+}
+
+const why = (e: unknown): string => (e instanceof PlcaError ? `${e.code}: ${e.message}` : String(e));
+
+/** Size of a decodable image, or null after recording the problem. */
+function checkImage(ref: SampleRef, problems: CheckProblem[]): { width: number; height: number } | null {
+  try {
+    const raw = decodeRaw(readFileChecked(ref.imagePath), ref.imagePath);
+    return { width: raw.width, height: raw.height };
+  } catch (e) {
+    problems.push({ file: ref.imagePath, problem: why(e) });
+    return null;
+  }
+}
+
+function checkLabel(
+  ds: DatasetDescriptor, ref: SampleRef, size: { width: number; height: number } | null,
+  counts: Float64Array, problems: CheckProblem[],
+): void {
+  const file = ref.labelPath!;
+  let raw;
+  try {
+    const buf = readFileChecked(file);
+    raw = rawLabelOf(decodeRaw(buf, file));
+  } catch (e) {
+    problems.push({ file, problem: why(e) });
+    return;
+  }
+  if (size && (raw.width !== size.width || raw.height !== size.height)) {
+    problems.push({ file, problem: `size mismatch: label is ${raw.width}x${raw.height}, image ${ref.imagePath} is ${size.width}x${size.height}` });
+  }
+  const m = mapLabels(raw.data, lutOf(ds.labels!));
+  if (m.unexpectedPixels > 0) {
+    problems.push({
+      file,
+      problem: `unexpected label values: ${m.unexpectedPixels} pixels with ids outside the ${ds.labels!.name} mapping (${m.unexpectedValues.join(', ')})`,
+    });
+  }
+  for (let i = 0; i < m.labels.length; i++) counts[m.labels[i]]++;
+}
+
+/** Checks a dataset in its native layout. Throws only when the layout itself cannot be opened. */
+export function checkDataset(opts: CheckOptions): CheckReport {
+  const ds = openDataset({ dataset: opts.dataset, root: opts.root, split: opts.split, idMap: opts.idMap });
+  return checkDescriptor(ds, opts.onProgress);
+}
+
+/** As checkDataset, for an already opened dataset. */
+export function checkDescriptor(ds: DatasetDescriptor, onProgress?: (done: number, total: number) => void): CheckReport {
+  const problems: CheckProblem[] = [];
+  const counts = new Float64Array(256);
+  let images = 0;
+  let labels = 0;
+  ds.items.forEach((ref, i) => {
+    let size: { width: number; height: number } | null = null;
+    if (isFile(ref.imagePath)) {
+      images++;
+      size = checkImage(ref, problems);
+    } else {
+      problems.push({ file: ref.imagePath, problem: 'missing image' + (ref.labelPath ? ` for label ${ref.labelPath}` : '') });
+    }
+    if (ref.labelPath && ds.labels) {
+      if (isFile(ref.labelPath)) {
+        labels++;
+        checkLabel(ds, ref, size, counts, problems);
+      } else {
+        problems.push({ file: ref.labelPath, problem: `missing label for image ${ref.imagePath}` });
+      }
+    }
+    onProgress?.(i + 1, ds.items.length);
+  });
+  for (const f of ds.unpairedLabels ?? []) {
+    labels++;
+    problems.push({ file: f, problem: 'label without an image' });
+  }
+  const histogram = emptyHistogram();
+  CLASS_NAMES.forEach((n, t) => (histogram[n] = counts[t]));
+  histogram.ignore = counts[IGNORE_ID];
+  return { images, labels, problems, histogram };
+}
