@@ -160,7 +160,7 @@ const side = (rng: Rng) => (rng.bool(0.5) ? -1 : 1);
 
 function sampleTree(rng: Rng, g: Ground): SceneObject {
   const { y, t } = contact(rng, g);
-  const x = g.vx + side(rng) * ((g.roadHalf + g.sidewalk) * t + rng.uniform(0, 0.06) * g.width * t);
+  const x = g.vx + side(rng) * (g.roadHalf + rng.uniform(0.75, 1.25) * g.sidewalk) * t;
   const trunkH = rng.uniform(0.18, 0.26) * g.height * t;
   const trunkW = Math.max(1, 0.025 * g.width * t);
   const rx = rng.uniform(0.09, 0.13) * g.width * t;
