@@ -1,0 +1,107 @@
+// Memory-bounded spatial aggregation (Eq. 7–8) of one image: receiving rows in blocks, the custom
+// gradient recomputes each block of the [L, L] weights. Layout: rows are pixels, [L, C].
+import * as tf from '@tensorflow/tfjs-core';
+import { matmul } from '../engine/index.js';
+import { CONTRAST_EPS } from './contrast_normalize.js';
+import { KL_EPS, l2Normalize } from './similarity.js';
+
+interface AggStats { mean: Float32Array; inv: Float32Array; lse: Float32Array }
+
+function ranges(l: number, rows: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let r = 0; r < l; r += rows) out.push([r, Math.min(rows, l - r)]);
+  return out;
+}
+
+/**
+ * Log-domain weights of one block: z = contrast-normalised (cos) or plain (kl) similarity rows;
+ * returns z and, when `st` is given, the row statistics written into it.
+ */
+function blockLogits(vr: tf.Tensor2D, vct: tf.Tensor2D, cos: boolean, r0: number, n: number, st: AggStats, fill: boolean): tf.Tensor2D {
+  const s = matmul(tf.slice(vr, [r0, 0], [n, vr.shape[1]]), vct); // [B, C] x [C, L] -> [B, L]
+  if (fill) {
+    const l = s.shape[1];
+    const [m, iv] = cos ? tf.tidy(() => {
+      const mean = tf.mean(s, 1, true);
+      const sd = tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(s, mean)), 1, true), Math.max(1, l - 1)));
+      return [mean.dataSync(), tf.div(1, tf.add(sd, CONTRAST_EPS)).dataSync()];
+    }) : [new Float32Array(n), new Float32Array(n).fill(1)];
+    st.mean.set(m, r0); st.inv.set(iv, r0);
+  }
+  const col = (a: Float32Array) => tf.tensor2d(a.subarray(r0, r0 + n), [n, 1]);
+  return tf.mul(tf.sub(s, col(st.mean)), col(st.inv)); // (S − μ)/(σ + ε), μ and σ constant (Eq. 5–6)
+}
+
+/**
+ * Agg(x)_j = Σ_j' w_jj' x_j' for one image with bounded memory. Cosine: w = softmax of the
+ * contrast-normalised cosine self-similarity; KL: plain softmax of −KL (the per-row −entropy term
+ * of −KL cancels in the softmax and is dropped). Gradients flow through both sides.
+ * @param x [L, C]
+ * @param rows receiving rows per block
+ * @returns [L, C]
+ * @see Eq. (7), Eq. (8)
+ */
+export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: number): tf.Tensor2D {
+  const cos = metric === 'cos';
+  // cos: S = V Vᵀ with V = x/‖x‖; kl: S = p · log(p + ε)ᵀ (rows p, columns log p).
+  const v = cos ? l2Normalize(x) : (tf.tidy(() => tf.log(tf.add(x, KL_EPS))) as tf.Tensor2D);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xx, vv] = args as [tf.Tensor2D, tf.Tensor2D];
+    const save = args[2] as tf.GradSaveFunc;
+    const [l, c] = xx.shape;
+    const vr = cos ? vv : xx;
+    const st: AggStats = { mean: new Float32Array(l), inv: new Float32Array(l), lse: new Float32Array(l) };
+    const vct = tf.transpose(vv) as tf.Tensor2D;
+    const parts: tf.Tensor2D[] = [];
+    for (const [r0, n] of ranges(l, rows)) {
+      parts.push(tf.tidy((): tf.Tensor2D => {
+        const z = blockLogits(vr, vct, cos, r0, n, st, true);
+        const lse = tf.logSumExp(z, 1, true);
+        st.lse.set(lse.dataSync(), r0);
+        return matmul(tf.exp(tf.sub(z, lse)) as tf.Tensor2D, xx); // [B, L] x [L, C] -> [B, C]
+      }));
+    }
+    vct.dispose();
+    save([xx, vv]);
+    const value = tf.concat(parts, 0);
+    tf.dispose(parts);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => aggBackward(saved as tf.Tensor2D[], dy as tf.Tensor2D, cos, rows, st, c) };
+  });
+  const out = f(x, v) as tf.Tensor2D;
+  v.dispose();
+  return out;
+}
+
+function aggBackward([x, v]: tf.Tensor2D[], dAgg: tf.Tensor2D, cos: boolean, rows: number, st: AggStats, c: number): tf.Tensor2D[] {
+  const l = x.shape[0];
+  const vr = cos ? v : x;
+  const vct = tf.transpose(v) as tf.Tensor2D;
+  const xt = tf.transpose(x) as tf.Tensor2D;
+  let dX = tf.zeros([l, c]) as tf.Tensor2D;
+  let dVc = tf.zeros([l, c]) as tf.Tensor2D;
+  const dVr: tf.Tensor2D[] = [];
+  for (const [r0, n] of ranges(l, rows)) {
+    const [a, b, d] = tf.tidy(() => {
+      const z = blockLogits(vr, vct, cos, r0, n, st, false);
+      const w = tf.exp(tf.sub(z, tf.tensor2d(st.lse.subarray(r0, r0 + n), [n, 1]))) as tf.Tensor2D; // [B, L]
+      const g = tf.slice(dAgg, [r0, 0], [n, c]); // [B, C]
+      const dW = matmul(g, xt); // [B, C] x [C, L] -> [B, L]
+      // softmax backward, then the constant 1/(σ+ε) of the contrast normalisation (cos only)
+      const dZ = tf.mul(w, tf.sub(dW, tf.sum(tf.mul(dW, w), 1, true)));
+      const dS = cos ? tf.mul(dZ, tf.tensor2d(st.inv.subarray(r0, r0 + n), [n, 1])) : dZ;
+      const vrb = tf.slice(vr, [r0, 0], [n, c]);
+      return [
+        tf.add(dX, matmul(w, g, true, false)), // Wᵀ dAgg: [L, B] x [B, C]
+        tf.add(dVc, matmul(dS as tf.Tensor2D, vrb, true, false)), // dSᵀ Vr: [L, B] x [B, C]
+        matmul(dS as tf.Tensor2D, v), // dS Vc: [B, L] x [L, C]
+      ] as tf.Tensor2D[];
+    });
+    dX.dispose(); dX = a; dVc.dispose(); dVc = b; dVr.push(d);
+  }
+  tf.dispose([vct, xt]);
+  const dRows = tf.concat(dVr, 0);
+  tf.dispose(dVr);
+  const out = cos ? [dX, tf.add(dVc, dRows)] : [tf.add(dX, dRows), dVc];
+  tf.dispose(cos ? [dVc, dRows] : [dX, dRows]);
+  return out as tf.Tensor2D[];
+}

@@ -1,0 +1,225 @@
+// Memory-bounded cycle association for one image pair: source rows are processed in blocks, so the
+// [L1, L2] similarity matrix is never whole (8464² floats = 287 MB at the paper's 92×92 grid).
+// Argmax, the contrast statistics and the softmax normalisers are row or column reductions, so the
+// forward pass keeps only O(L1 + L2) statistics (accumulated in float64 on the JS side), and the
+// custom gradient recomputes each block. Layout: rows are pixels, [L, C].
+import * as tf from '@tensorflow/tfjs-core';
+import { matmul } from '../engine/index.js';
+import { CONTRAST_EPS } from './contrast_normalize.js';
+
+/** Default number of similarity entries per block (16 MB of float32). */
+export const DEFAULT_BLOCK_ELEMENTS = 1 << 22;
+
+/**
+ * The two bilinear similarity forms of one image pair, up to a per-row constant (which contrast
+ * normalisation removes exactly, value and gradient): s→t is U Vᵀ (rows normalised over target
+ * pixels), t→s is U2 V2ᵀ (columns normalised over source pixels).
+ * Cosine: U = V-side normalised features, shared. Negative KL: U = p, V = log(q+ε), U2 = log(p+ε), V2 = q.
+ */
+export interface BilinearPair {
+  u: tf.Tensor2D; // [L1, C]
+  v: tf.Tensor2D; // [L2, C]
+  /** absent when the t→s matrix is the same as the s→t one (cosine) */
+  u2?: tf.Tensor2D;
+  v2?: tf.Tensor2D;
+}
+
+export interface BlockedCycle {
+  /** log p_s→t(i, j*) + log p_t→s(j*, i*), [L1], differentiable w.r.t. u, v, u2, v2 */
+  logProduct: tf.Tensor1D;
+  midIndex: Int32Array; // [L1]
+  endIndex: Int32Array; // [L1]
+}
+
+interface RowStats { mean: Float32Array; inv: Float32Array; lse: Float32Array; mid: Int32Array; logP: Float64Array }
+interface ColStats { mean: Float32Array; inv: Float32Array; lse: Float32Array; arg: Int32Array; logP: Float64Array }
+
+/** Block row count for L2 columns under `blockElements`. */
+export function defaultBlockRows(l2: number, blockElements = DEFAULT_BLOCK_ELEMENTS): number {
+  return Math.max(1, Math.floor(blockElements / l2));
+}
+
+function blocks(l1: number, rows: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let r = 0; r < l1; r += rows) out.push([r, Math.min(rows, l1 - r)]);
+  return out;
+}
+
+function sliceRows(x: tf.Tensor2D, r0: number, n: number): tf.Tensor2D {
+  return tf.slice(x, [r0, 0], [n, x.shape[1]]);
+}
+
+/** Row statistics of S_st (pass 1, row-local) for one block. */
+function rowBlock(s: tf.Tensor2D, r0: number, rs: RowStats): void {
+  const [mean, inv, lse, mid, logP] = tf.tidy(() => {
+    const l2 = s.shape[1];
+    const m = tf.mean(s, 1, true);
+    const sd = tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(s, m)), 1, true), Math.max(1, l2 - 1)));
+    const iv = tf.div(1, tf.add(sd, CONTRAST_EPS));
+    const z = tf.mul(tf.sub(s, m), iv);
+    const zmax = tf.max(z, 1, true);
+    const logSum = tf.log(tf.sum(tf.exp(tf.sub(z, zmax)), 1, true));
+    // j* is the row argmax, so log p_s→t(i, j*) = z_max − lse = −log Σ exp(z − z_max)
+    return [m, iv, tf.add(zmax, logSum), tf.argMax(s, 1), tf.neg(logSum)];
+  }).map((t) => { const d = t.dataSync(); t.dispose(); return d; });
+  for (let k = 0; k < mid.length; k++) {
+    rs.mean[r0 + k] = mean[k]; rs.inv[r0 + k] = inv[k]; rs.lse[r0 + k] = lse[k];
+    rs.mid[r0 + k] = mid[k]; rs.logP[r0 + k] = logP[k];
+  }
+}
+
+/** Column mean/M2 (Chan's parallel update, float64) and max/argmax of S_ts for one block. */
+function colBlock(s: tf.Tensor2D, r0: number, acc: { n: number; mean: Float64Array; m2: Float64Array; max: Float64Array; arg: Int32Array }): void {
+  const nb = s.shape[0];
+  const [bm, bm2, bmax, barg] = tf.tidy(() => {
+    const m = tf.mean(s, 0, true);
+    return [m, tf.sum(tf.square(tf.sub(s, m)), 0), tf.max(s, 0), tf.argMax(s, 0)];
+  }).map((t) => { const d = t.dataSync(); t.dispose(); return d; });
+  const na = acc.n;
+  const n = na + nb;
+  for (let j = 0; j < bm.length; j++) {
+    const delta = bm[j] - acc.mean[j];
+    acc.mean[j] += (delta * nb) / n;
+    acc.m2[j] += bm2[j] + (delta * delta * na * nb) / n;
+    if (na === 0 || bmax[j] > acc.max[j]) { acc.max[j] = bmax[j]; acc.arg[j] = barg[j] + r0; }
+  }
+  acc.n = n;
+}
+
+function stMatrix(p: BilinearPair, vt: tf.Tensor2D, r0: number, n: number): tf.Tensor2D {
+  return matmul(sliceRows(p.u, r0, n), vt); // [B, C] x [C, L2] -> [B, L2]
+}
+function tsMatrix(p: BilinearPair, s: tf.Tensor2D, v2t: tf.Tensor2D | undefined, r0: number, n: number): tf.Tensor2D {
+  return p.u2 && v2t ? matmul(sliceRows(p.u2, r0, n), v2t) : s;
+}
+
+/** Forward passes: row stats and column stats (pass 1), column normalisers (pass 2). */
+function forwardStats(p: BilinearPair, rows: number): { rs: RowStats; cs: ColStats } {
+  const [l1] = p.u.shape;
+  const l2 = p.v.shape[0];
+  const vt = tf.transpose(p.v) as tf.Tensor2D;
+  const v2t = p.v2 ? (tf.transpose(p.v2) as tf.Tensor2D) : undefined;
+  const rs: RowStats = { mean: new Float32Array(l1), inv: new Float32Array(l1), lse: new Float32Array(l1), mid: new Int32Array(l1), logP: new Float64Array(l1) };
+  const acc = { n: 0, mean: new Float64Array(l2), m2: new Float64Array(l2), max: new Float64Array(l2), arg: new Int32Array(l2) };
+  for (const [r0, n] of blocks(l1, rows)) {
+    tf.tidy(() => {
+      const s = stMatrix(p, vt, r0, n);
+      rowBlock(s, r0, rs);
+      colBlock(tsMatrix(p, s, v2t, r0, n), r0, acc);
+    });
+  }
+  const cs: ColStats = { mean: Float32Array.from(acc.mean), inv: new Float32Array(l2), lse: new Float32Array(l2), arg: acc.arg, logP: new Float64Array(l2) };
+  const zmax = new Float64Array(l2);
+  for (let j = 0; j < l2; j++) {
+    const inv = 1 / (Math.sqrt(acc.m2[j] / Math.max(1, l1 - 1)) + CONTRAST_EPS);
+    cs.inv[j] = inv;
+    zmax[j] = (acc.max[j] - acc.mean[j]) * inv;
+  }
+  // Pass 2: Σ_i exp(z'_ij − z'max_j) per column, now that the column mean and std are known.
+  const sumExp = new Float64Array(l2);
+  const cMean = tf.tensor2d(cs.mean, [1, l2]);
+  const cInv = tf.tensor2d(cs.inv, [1, l2]);
+  const cMax = tf.tensor2d(Float32Array.from(zmax), [1, l2]);
+  for (const [r0, n] of blocks(l1, rows)) {
+    const part = tf.tidy(() => {
+      const st = p.u2 && v2t ? matmul(sliceRows(p.u2, r0, n), v2t) : stMatrix(p, vt, r0, n);
+      return tf.sum(tf.exp(tf.sub(tf.mul(tf.sub(st, cMean), cInv), cMax)), 0);
+    });
+    const d = part.dataSync();
+    part.dispose();
+    for (let j = 0; j < l2; j++) sumExp[j] += d[j];
+  }
+  tf.dispose([vt, cMean, cInv, cMax]);
+  if (v2t) v2t.dispose();
+  for (let j = 0; j < l2; j++) {
+    cs.lse[j] = zmax[j] + Math.log(sumExp[j]);
+    cs.logP[j] = zmax[j] - cs.lse[j]; // log p_t→s(j, i*(j)), i* being the column argmax
+  }
+  return { rs, cs };
+}
+
+/** Backward pass over blocks; returns gradients for [u, v] or [u, v, u2, v2]. */
+function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: Float32Array): tf.Tensor2D[] {
+  const [l1, c] = p.u.shape;
+  const l2 = p.v.shape[0];
+  // h_j = Σ_{i: j*(i) = j} g_i: the t→s factor of cycle i sits on column j* (Eq. 4, second factor).
+  const h = new Float32Array(l2);
+  for (let i = 0; i < l1; i++) h[rs.mid[i]] += g[i];
+  const shared = !p.u2;
+  const vt = tf.transpose(p.v) as tf.Tensor2D;
+  const v2t = p.v2 ? (tf.transpose(p.v2) as tf.Tensor2D) : undefined;
+  const col = (a: Float32Array | Int32Array, dtype: 'float32' | 'int32' = 'float32') => tf.tensor2d(a, [1, l2], dtype);
+  const cMean = col(cs.mean); const cInv = col(cs.inv); const cLse = col(cs.lse);
+  const cArg = col(cs.arg, 'int32'); const cCoef = tf.mul(col(h), cInv);
+  const dU: tf.Tensor2D[] = []; const dU2: tf.Tensor2D[] = [];
+  let dV = tf.zeros([l2, c]) as tf.Tensor2D;
+  let dV2 = shared ? undefined : (tf.zeros([l2, c]) as tf.Tensor2D);
+  for (const [r0, n] of blocks(l1, rows)) {
+    const sl = (a: Float32Array) => tf.tensor2d(a.subarray(r0, r0 + n), [n, 1]);
+    const [du, du2, nextV, nextV2] = tf.tidy(() => {
+      const ub = sliceRows(p.u, r0, n);
+      const s = matmul(ub, vt); // [B, L2]
+      // s→t: d log p(i, j*) / dS_ij = (δ_{j j*} − P_ij) / (σ_i + ε), μ and σ held constant (Eq. 5–6)
+      const pst = tf.exp(tf.sub(tf.mul(tf.sub(s, sl(rs.mean)), sl(rs.inv)), sl(rs.lse)));
+      const onehotMid = tf.oneHot(tf.tensor1d(rs.mid.subarray(r0, r0 + n), 'int32'), l2);
+      const dSst: tf.Tensor2D = tf.mul(tf.mul(sl(g), sl(rs.inv)), tf.sub(onehotMid, pst));
+      // t→s: column j normalised over source rows; the δ marks i = i*(j)
+      const u2b = shared ? ub : sliceRows(p.u2!, r0, n);
+      const st = shared ? s : matmul(u2b, v2t!);
+      const pts = tf.exp(tf.sub(tf.mul(tf.sub(st, cMean), cInv), cLse));
+      const rowIdx = tf.reshape(tf.range(r0, r0 + n, 1, 'int32'), [n, 1]);
+      const isEnd = tf.cast(tf.equal(rowIdx, cArg), 'float32');
+      const dSts: tf.Tensor2D = tf.mul(cCoef, tf.sub(isEnd, pts));
+      if (shared) {
+        const ds: tf.Tensor2D = tf.add(dSst, dSts);
+        return [matmul(ds, p.v), undefined, tf.add(dV, matmul(ds, ub, true, false)), undefined];
+      }
+      return [matmul(dSst, p.v), matmul(dSts, p.v2!), tf.add(dV, matmul(dSst, ub, true, false)),
+        tf.add(dV2!, matmul(dSts, u2b, true, false))];
+    }) as Array<tf.Tensor2D | undefined>;
+    dU.push(du!); dV.dispose(); dV = nextV!;
+    if (!shared) { dU2.push(du2!); dV2!.dispose(); dV2 = nextV2; }
+  }
+  tf.dispose([vt, cMean, cInv, cLse, cArg, cCoef]);
+  if (v2t) v2t.dispose();
+  const out = [tf.concat(dU, 0), dV];
+  tf.dispose(dU);
+  if (!shared) { out.push(tf.concat(dU2, 0), dV2!); tf.dispose(dU2); }
+  return out as tf.Tensor2D[];
+}
+
+/**
+ * Cycle association of one image pair with bounded memory (Eq. 2–4): returns, per source pixel, the
+ * log of the cycle's probability product and the detached indices j*, i*. Its gradient recomputes
+ * the similarity blocks; the result equals the dense path up to float32 summation order.
+ * @param pair the bilinear similarity forms (see BilinearPair)
+ * @param blockRows source rows per block
+ * @see Eq. (2)–(6)
+ */
+export function blockedCycleAssociate(pair: BilinearPair, blockRows: number): BlockedCycle {
+  const shared = !pair.u2;
+  let midIndex: Int32Array = new Int32Array(0);
+  let endIndex: Int32Array = new Int32Array(0);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const ins = args.slice(0, -1) as tf.Tensor2D[];
+    const p: BilinearPair = shared ? { u: ins[0], v: ins[1] } : { u: ins[0], v: ins[1], u2: ins[2], v2: ins[3] };
+    const { rs, cs } = forwardStats(p, blockRows);
+    midIndex = rs.mid;
+    endIndex = Int32Array.from(rs.mid, (j) => cs.arg[j]);
+    const value = new Float32Array(rs.mid.length);
+    for (let i = 0; i < value.length; i++) value[i] = rs.logP[i] + cs.logP[rs.mid[i]];
+    save(ins);
+    return {
+      value: tf.tensor1d(value),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const q = saved as tf.Tensor2D[];
+        const sp: BilinearPair = shared ? { u: q[0], v: q[1] } : { u: q[0], v: q[1], u2: q[2], v2: q[3] };
+        return backward(sp, blockRows, rs, cs, dy.dataSync() as Float32Array);
+      },
+    };
+  });
+  const inputs = shared ? [pair.u, pair.v] : [pair.u, pair.v, pair.u2!, pair.v2!];
+  const logProduct = f(...inputs) as tf.Tensor1D;
+  return { logProduct, midIndex, endIndex };
+}

@@ -1,0 +1,23 @@
+// The PLCA objective and its building blocks (issue 3). All tensors NHWC.
+export { stopGradient } from './stop_gradient.js';
+export { cosineSimilarity, negKlSimilarity, l2Normalize, flattenPixels, KL_EPS } from './similarity.js';
+export { contrastNormalize, contrastSoftmax, contrastLogSoftmax, rowMeanStd, CONTRAST_EPS } from './contrast_normalize.js';
+export { cycleAssociate } from './cycle_associate.js';
+export type { CycleAssociation } from './cycle_associate.js';
+export { bceNegLog } from './bce.js';
+export { associationLoss } from './association.js';
+export type { AssociationOptions, AssociationResult } from './association.js';
+export { associationDiagnostics } from './diagnostics.js';
+export type { AssociationDiagnostics } from './diagnostics.js';
+export { blockedCycleAssociate, defaultBlockRows, DEFAULT_BLOCK_ELEMENTS } from './blocked_association.js';
+export type { BilinearPair } from './blocked_association.js';
+export { spatialAggregate, aggregationWeights } from './spatial_aggregation.js';
+export type { SpatialAggregateOptions, SimilarityMetric, BlockRows } from './spatial_aggregation.js';
+export { segCrossEntropy } from './cross_entropy.js';
+export { lovaszSoftmax, lovaszGrad } from './lovasz_softmax.js';
+export type { LovaszOptions } from './lovasz_softmax.js';
+export { lsrLoss } from './lsr.js';
+export type { LsrOptions } from './lsr.js';
+export { polyLrFactor } from './poly_lr.js';
+export { plcaObjective } from './objective.js';
+export type { PlcaInputs, PlcaObjective, PlcaObjectiveOptions } from './objective.js';

@@ -1,0 +1,89 @@
+// Lovász-softmax loss (Berman et al. 2018), as the reference calls it: classes='present',
+// per_image=False, ignore 255, on softmax probabilities. NHWC.
+// Ported from: kgl-prml/Pixel-Level-Cycle-Association solver/lov_softmax.py (lovasz_softmax_flat)
+// Changes: the sort and the Lovász gradient weights are computed on the host (they are constants
+// in the reference's backward pass too: `perm.data`, `Variable(lovasz_grad(...))`), so the loss is a
+// weighted sum of the errors and autodiff needs no sort or gather.
+import * as tf from '@tensorflow/tfjs-core';
+import { assertRank } from '../util/assert.js';
+import { check } from '../util/errors.js';
+
+export interface LovaszOptions {
+  /** @default 255 */
+  ignoreIndex?: number;
+  /** 'present': average over classes in the (non-ignored) labels; 'all': over all K. @default 'present' */
+  classes?: 'present' | 'all';
+}
+
+/**
+ * Gradient of the Lovász extension of the Jaccard loss w.r.t. sorted errors (Alg. 1 of Berman et
+ * al.), rounded to float32 at each step as the reference computes it (`gt_sorted.float()`): the
+ * weights are differences of nearby Jaccard values, so that rounding shows in the gradient.
+ */
+export function lovaszGrad(fgSorted: ArrayLike<number>): Float64Array {
+  const f = Math.fround;
+  const p = fgSorted.length;
+  let gts = 0;
+  for (let k = 0; k < p; k++) gts += fgSorted[k];
+  const jac = new Float64Array(p);
+  let cumFg = 0;
+  let cumBg = 0;
+  for (let k = 0; k < p; k++) {
+    cumFg += fgSorted[k];
+    cumBg += 1 - fgSorted[k];
+    jac[k] = f(1 - f((gts - cumFg) / (gts + cumBg)));
+  }
+  for (let k = p - 1; k > 0; k--) jac[k] = f(jac[k] - jac[k - 1]);
+  return jac;
+}
+
+/** Per-pixel, per-class weights w such that the loss is Σ w · |fg − p| / #classes. */
+function lovaszWeights(probs: Float32Array, labels: ArrayLike<number>, k: number, o: Required<LovaszOptions>): { w: Float32Array; classes: number } {
+  const valid: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== o.ignoreIndex) valid.push(i);
+  const w = new Float32Array(labels.length * k);
+  let classes = 0;
+  const order = new Uint32Array(valid.length);
+  const err = new Float64Array(labels.length);
+  for (let c = 0; c < k; c++) {
+    let present = false;
+    for (const i of valid) {
+      const fg = labels[i] === c ? 1 : 0;
+      if (fg) present = true;
+      err[i] = Math.abs(fg - probs[i * k + c]);
+    }
+    if (o.classes === 'present' && !present) continue;
+    classes++;
+    for (let r = 0; r < valid.length; r++) order[r] = valid[r];
+    order.sort((a, b) => err[b] - err[a]); // descending errors, as torch.sort(descending=True)
+    const g = lovaszGrad(Array.from(order, (i) => (labels[i] === c ? 1 : 0)));
+    for (let r = 0; r < order.length; r++) w[order[r] * k + c] = g[r];
+  }
+  return { w, classes };
+}
+
+/**
+ * Lovász-softmax over the whole batch (not per image).
+ * @param probs [N, H, W, K] softmax probabilities
+ * @param labels int32 [N, H, W], `ignoreIndex` for void
+ * @returns scalar; 0 when no pixel is valid or no class is present
+ */
+export function lovaszSoftmax(probs: tf.Tensor4D, labels: tf.Tensor3D, opts: LovaszOptions = {}): tf.Scalar {
+  assertRank(probs, 4, 'lovaszSoftmax', 'probs', '[N,H,W,K]');
+  assertRank(labels, 3, 'lovaszSoftmax', 'labels', '[N,H,W]');
+  check(labels.shape.every((d, i) => d === probs.shape[i]), 'lovaszSoftmax',
+    `labels [${labels.shape.join(', ')}] must match probs [${probs.shape.join(', ')}] on N, H, W`);
+  const o: Required<LovaszOptions> = { ignoreIndex: opts.ignoreIndex ?? 255, classes: opts.classes ?? 'present' };
+  const k = probs.shape[3];
+  const lab = labels.dataSync();
+  const { w, classes } = lovaszWeights(probs.dataSync() as Float32Array, lab, k, o);
+  return tf.tidy(() => {
+    const p = tf.reshape(probs, [-1, k]);
+    const safe = Int32Array.from(lab, (v) => (v >= 0 && v < k ? v : -1)); // oneHot(-1) is all zeros
+    const fg = tf.oneHot(tf.tensor1d(safe, 'int32'), k);
+    // |fg − p| without abs (p ∈ [0, 1]), so the gradient at p = fg is the one-sided one
+    const errors = tf.add(tf.mul(fg, tf.sub(1, p)), tf.mul(tf.sub(1, fg), p));
+    const total = tf.sum(tf.mul(errors, tf.tensor2d(w, [lab.length, k])));
+    return tf.div(total, Math.max(classes, 1)) as tf.Scalar;
+  });
+}
