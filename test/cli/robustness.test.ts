@@ -1,10 +1,12 @@
 // Bad input through the real CLI, in child processes: each case must end in one clear line
 // `plca: error [CODE]: …` that names the file or value, a non-zero exit and no stack trace.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePng } from '../../src/data/image_io.js';
 import { errorCode, runPlca, type PlcaResult } from './run_plca.js';
+import { corruptFile, writeCityscapesTree } from './trees.js';
 
 let dir: string;
 
@@ -77,3 +79,32 @@ describe('config errors', () => {
   });
 });
 
+
+describe('dataset problems (plca data check)', () => {
+  it('names the missing root', async () => {
+    const root = join(dir, 'no-such-dataset');
+    expectCleanError(await runPlca(['data', 'check', '--dataset', 'cityscapes', '--root', root]), 'PLCA_FILE_NOT_FOUND', root);
+  });
+
+  it('lists each broken file with what is wrong, and exits 1', async () => {
+    const root = join(dir, 'cs-broken');
+    const { images, labels } = writeCityscapesTree(root, { count: 6, width: 32, height: 16 });
+    corruptFile(images[1]); // garbage bytes
+    const png = readFileSync(labels[2]);
+    writeFileSync(labels[2], png.subarray(0, png.length - 20)); // truncated PNG
+    writePng(labels[3], { width: 16, height: 16, channels: 1, data: new Uint8Array(256).fill(7) }); // size mismatch
+    writePng(labels[4], { width: 32, height: 16, channels: 1, data: new Uint8Array(512).fill(200) }); // id 200 is no Cityscapes id
+    rmSync(labels[5]); // missing label
+    const r = await runPlca(['data', 'check', '--dataset', 'cityscapes', '--root', root, '--split', 'val', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as { images: number; labels: number; problems: { file: string; problem: string }[] };
+    expect(report).toMatchObject({ images: 6, labels: 5 });
+    const problemOf = (file: string) => report.problems.filter((p) => p.file === file).map((p) => p.problem).join(' | ');
+    expect(problemOf(images[1])).toMatch(/PLCA_IMAGE_CORRUPT/);
+    expect(problemOf(labels[2])).toMatch(/PLCA_IMAGE_CORRUPT.*trunc/i);
+    expect(problemOf(labels[3])).toMatch(/size mismatch: label is 16x16.* is 32x16/);
+    expect(problemOf(labels[4])).toMatch(/unexpected label values: 512 pixels .*\(200\)/);
+    expect(problemOf(labels[5])).toMatch(/missing label/);
+    expect(report.problems).toHaveLength(5);
+  });
+});
