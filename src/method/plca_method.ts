@@ -1,0 +1,155 @@
+/**
+ * The UDA method around any Segmentor (DAFormer's UDADecorator habit): it runs the forward
+ * passes a mode needs, in the reference's order, and turns them into the objective's total,
+ * its named terms and the association diagnostics. NHWC throughout.
+ *
+ * Order (reference solver.py `association`, notes §4.3): the target batch is forwarded first,
+ * then the source batch, each in training mode, so each gets its own BN batch statistics and
+ * both update the running statistics. The source-only modes forward the source alone; the
+ * "lovbn" control also forwards the target, in training mode, outside the gradient tape: it
+ * only moves the BN running statistics (notes/minicity-prototype.md §2).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { resizeBilinear, softmaxCrossEntropy } from '../engine/index.js';
+import type { Segmentor } from '../models/index.js';
+import type { Batch } from '../train/batch_stream.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { needsTarget, usesObjective } from '../config/index.js';
+import { PlcaError } from '../util/errors.js';
+import { lovaszTerm, objectiveTerms } from './objective_adapter.js';
+
+export type MethodConfig = ResolvedConfig['method'];
+
+export interface MethodBatches {
+  /** Labelled source batch. */
+  source: Batch;
+  /** Unlabelled target batch; required when `needsTarget`. */
+  target?: Batch;
+}
+
+export interface MethodForward {
+  /** Weighted total, Eq. (14) restricted to the mode's terms. */
+  total: tf.Scalar;
+  /** Unweighted terms by name (ce, lovasz, fass, cass, lsrS, lsrT, ...). */
+  terms: Record<string, tf.Scalar>;
+  /** Association diagnostics as plain numbers (cover, positive, correct ratios). */
+  diagnostics: Record<string, number>;
+}
+
+export interface MethodGradients {
+  /** Gradient of the total for each parameter that has one, by the model's parameter names. */
+  grads: Map<string, tf.Tensor>;
+  loss: number;
+  terms: Record<string, number>;
+  diagnostics: Record<string, number>;
+}
+
+export interface ForwardOptions {
+  /** Poison this term with NaN (debug.injectNanAtStep), to exercise NaN detection. */
+  injectNanTerm?: string;
+}
+
+export class PlcaMethod {
+  /** Whether each update needs a target batch. */
+  readonly needsTarget: boolean;
+  private readonly lovaszWeight: number;
+
+  /**
+   * @param model the segmentor to train
+   * @param cfg the resolved `method` section
+   * @param gradAccum micro-batches per update; scales β1 when `cfg.lovaszAccumScaling` (notes §4.3)
+   */
+  constructor(readonly model: Segmentor, readonly cfg: MethodConfig, gradAccum = 1) {
+    this.needsTarget = needsTarget(cfg.switches);
+    this.lovaszWeight = cfg.weights.lovasz * (cfg.lovaszAccumScaling ? gradAccum : 1);
+  }
+
+  /** Total, terms and diagnostics of one micro-batch; the caller tidies the tensors. */
+  forward(b: MethodBatches, opts: ForwardOptions = {}): MethodForward {
+    const labelS = this.sourceLabels(b.source);
+    const s = this.cfg.switches;
+    let out: MethodForward;
+    if (usesObjective(s)) {
+      const target = this.targetImages(b);
+      const tgt = this.model.apply(target, { training: true, updateStats: true }); // target first (§4.3)
+      const src = this.model.apply(b.source.images, { training: true, updateStats: true });
+      out = objectiveTerms({ featS: src.features, featT: tgt.features, logitsS: src.logits, logitsT: tgt.logits, labelS, labelT: b.target?.labels },
+        this.cfg, this.lovaszWeight);
+    } else {
+      out = this.sourceOnly(b.source.images, labelS);
+    }
+    return opts.injectNanTerm === undefined ? out : poison(out, opts.injectNanTerm);
+  }
+
+  /** L^ce (+ β1 L^lov) on the source batch, logits upsampled to the label size (Eq. (11)). */
+  private sourceOnly(images: tf.Tensor4D, labelS: tf.Tensor3D): MethodForward {
+    const { logits } = this.model.apply(images, { training: true, updateStats: true });
+    const [, h, w] = labelS.shape;
+    const up = resizeBilinear(logits, [h, w]);
+    const terms: Record<string, tf.Scalar> = { ce: softmaxCrossEntropy(up, labelS, { ignoreIndex: this.cfg.ignoreIndex }) };
+    let total = tf.mul(terms.ce, this.cfg.weights.ce) as tf.Scalar;
+    if (this.cfg.switches.lovasz) {
+      terms.lovasz = lovaszTerm(up, labelS, this.cfg.ignoreIndex);
+      total = tf.add(total, tf.mul(terms.lovasz, this.lovaszWeight));
+    }
+    return { total, terms, diagnostics: {} };
+  }
+
+  /**
+   * Gradients of one micro-batch's total with respect to every model parameter. The target
+   * BN-statistics pass of the "lovbn" control runs before, outside the tape.
+   */
+  computeGradients(b: MethodBatches, opts: ForwardOptions = {}): MethodGradients {
+    if (this.cfg.switches.targetBnForward && !usesObjective(this.cfg.switches)) {
+      const target = this.targetImages(b);
+      tf.tidy(() => { this.model.apply(target, { training: true, updateStats: true }); });
+    }
+    const names = new Map<string, string>();
+    for (const [name, v] of this.model.params) names.set(v.name, name);
+    let termNames: string[] = [];
+    let termTensors: tf.Tensor[] = [];
+    let termValues: tf.Tensor | undefined;
+    let diagnostics: Record<string, number> = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.forward(b, opts);
+      termNames = Object.keys(out.terms);
+      // Terms may have been tf.keep()-ed by the objective, which outlives the tape's tidy: disposed below.
+      termTensors = termNames.map((n) => out.terms[n]);
+      termValues = tf.keep(tf.stack(termTensors));
+      diagnostics = out.diagnostics;
+      return out.total;
+    }, [...this.model.params.values()]);
+    const tv = termValues!.dataSync();
+    const terms = Object.fromEntries(termNames.map((n, i) => [n, tv[i]]));
+    const loss = value.dataSync()[0];
+    tf.dispose([value, termValues!, ...termTensors]);
+    const byName = new Map<string, tf.Tensor>();
+    for (const [vn, g] of Object.entries(grads)) byName.set(names.get(vn)!, g);
+    return { grads: byName, loss, terms, diagnostics };
+  }
+
+  private sourceLabels(source: Batch): tf.Tensor3D {
+    if (source.labels === undefined) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', 'Error in PlcaMethod: the source batch has no labels');
+    }
+    return source.labels;
+  }
+
+  private targetImages(b: MethodBatches): tf.Tensor4D {
+    if (b.target === undefined) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in PlcaMethod: mode "${this.cfg.mode}" needs a target batch`);
+    }
+    return b.target.images;
+  }
+}
+
+/** Adds NaN to one term and, through it, to the total. */
+function poison(out: MethodForward, term: string): MethodForward {
+  const t = out.terms[term];
+  if (t === undefined) {
+    throw new PlcaError('PLCA_CONFIG_INVALID',
+      `debug.injectNanTerm "${term}" is not a term of this mode; terms: ${Object.keys(out.terms).join(', ')}`);
+  }
+  const bad = tf.add(t, NaN) as tf.Scalar;
+  return { ...out, terms: { ...out.terms, [term]: bad }, total: tf.add(out.total, tf.sub(bad, t)) };
+}

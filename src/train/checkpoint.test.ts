@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../engine/index.js';
+import { createModel } from '../models/index.js';
+import { PlcaError } from '../util/errors.js';
+import { LATEST_FILE, loadCheckpoint, resolveCheckpointPath, saveCheckpoint, type CheckpointData } from './checkpoint.js';
+import { snapshotTensors } from './model_state.js';
+import { restoreModel } from './restore.js';
+
+beforeAll(async () => {
+  await initEngine({ backend: 'cpu' });
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'plca-ckpt-'));
+
+function sample(step: number): CheckpointData {
+  return {
+    step, modelName: 'toy', config: { name: 'x', nested: { a: [1, 2] } },
+    groups: {
+      params: new Map([['a.weight', { shape: [2, 3], dtype: 'float32', data: new Float32Array([1, -2, 3.5, NaN, 1e-30, -0]) }]]),
+      state: new Map([['count', { shape: [], dtype: 'int32', data: new Int32Array([7]) }]]),
+    },
+    streams: { source: { index: 3 }, target: null },
+  };
+}
+
+function expectInvalid(fn: () => unknown, ...parts: string[]): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(PlcaError);
+    expect((e as PlcaError).code).toBe('PLCA_CHECKPOINT_INVALID');
+    for (const p of parts) expect((e as PlcaError).message).toContain(p);
+    return;
+  }
+  throw new Error('expected PLCA_CHECKPOINT_INVALID');
+}
+
+describe('checkpoint files', () => {
+  it('round-trip every byte, the step, config and stream states; latest points at the newest', () => {
+    const dir = tmp();
+    saveCheckpoint(dir, sample(1));
+    const p = saveCheckpoint(dir, sample(2));
+    expect(resolveCheckpointPath(dir)).toBe(p);
+    expect(JSON.parse(readFileSync(join(dir, LATEST_FILE), 'utf8'))).toEqual({ file: 'step_0000002.ckpt', step: 2 });
+    const c = loadCheckpoint(dir);
+    expect(c.step).toBe(2);
+    expect(c.config).toEqual(sample(2).config);
+    expect(c.streams).toEqual({ source: { index: 3 }, target: null });
+    const a = c.groups.params.get('a.weight')!;
+    expect(a.shape).toEqual([2, 3]);
+    expect(new Uint8Array(a.data.buffer)).toEqual(new Uint8Array(sample(2).groups.params.get('a.weight')!.data.buffer));
+    expect(c.groups.state.get('count')).toEqual({ shape: [], dtype: 'int32', data: new Int32Array([7]) });
+    // Atomic writes leave no temporary files behind.
+    expect(readdirSync(dir).sort()).toEqual(['latest.json', 'step_0000001.ckpt', 'step_0000002.ckpt']);
+  });
+
+  it('a flipped byte or a truncated file is PLCA_CHECKPOINT_INVALID naming the file', () => {
+    const dir = tmp();
+    const p = saveCheckpoint(dir, sample(5));
+    const bytes = readFileSync(p);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 40] ^= 0x01; // inside the tensor blob
+    const f1 = join(dir, 'flipped.ckpt');
+    writeFileSync(f1, flipped);
+    expectInvalid(() => loadCheckpoint(f1), f1, 'checksum');
+    const f2 = join(dir, 'short.ckpt');
+    writeFileSync(f2, bytes.subarray(0, bytes.length - 100));
+    expectInvalid(() => loadCheckpoint(f2), f2);
+    const f3 = join(dir, 'tiny.ckpt');
+    writeFileSync(f3, bytes.subarray(0, 10));
+    expectInvalid(() => loadCheckpoint(f3), f3);
+    const f4 = join(dir, 'other.ckpt');
+    writeFileSync(f4, '{"not": "a checkpoint"}'.repeat(4));
+    expectInvalid(() => loadCheckpoint(f4), f4, 'magic');
+    expect(statSync(p).size).toBe(bytes.length);
+  });
+
+  it('a directory without a pointer, or a pointer to a missing file, is an error naming it', () => {
+    const dir = tmp();
+    expectInvalid(() => resolveCheckpointPath(dir), dir);
+    writeFileSync(join(dir, LATEST_FILE), JSON.stringify({ file: 'gone.ckpt' }));
+    expectInvalid(() => resolveCheckpointPath(dir), 'gone.ckpt');
+    expect(() => resolveCheckpointPath(join(dir, 'nope.ckpt'))).toThrow(/checkpoint not found/);
+  });
+});
+
+describe('restoreModel', () => {
+  function save(model: ReturnType<typeof createModel>, dir: string): string {
+    return saveCheckpoint(dir, {
+      step: 3, modelName: model.name, config: {}, streams: {},
+      groups: { params: snapshotTensors(model.params), state: snapshotTensors(model.state) },
+    });
+  }
+
+  it('loads the weights of the same architecture bit for bit, without leaking tensors', () => {
+    const a = createModel('minicity-bn', { numClasses: 5, seed: 1 });
+    const b = createModel('minicity-bn', { numClasses: 5, seed: 2 });
+    const dir = tmp();
+    save(a, dir);
+    const before = tf.memory().numTensors;
+    expect(restoreModel(b, dir).step).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [name, v] of a.params) expect(b.params.get(name)!.dataSync(), name).toEqual(v.dataSync());
+    for (const [name, v] of a.state) expect(b.state.get(name)!.dataSync(), name).toEqual(v.dataSync());
+    a.dispose();
+    b.dispose();
+  });
+
+  it('names the first parameter that does not fit another model', () => {
+    const dir9 = tmp();
+    const nine = createModel('minicity-gn', { numClasses: 9, seed: 0 });
+    const p = save(nine, dir9);
+    const five = createModel('minicity-gn', { numClasses: 5, seed: 0 });
+    // Only the classifier depends on the class count; it is the first mismatch in model order.
+    const firstBad = [...five.params.keys()].find((n) => n.startsWith('classifier'))!;
+    expectInvalid(() => restoreModel(five, p), p, `"${firstBad}"`, '[1, 1, 96, 9]');
+    const bn = createModel('minicity-bn', { numClasses: 9, seed: 0 });
+    expectInvalid(() => restoreModel(bn, p), p, 'missing from the checkpoint');
+    const tiny = createModel('resnet-tiny-aspp', { numClasses: 9, seed: 0 });
+    expectInvalid(() => restoreModel(tiny, p), `"${[...tiny.params.keys()][0]}"`);
+    for (const m of [nine, five, bn, tiny]) m.dispose();
+  });
+});

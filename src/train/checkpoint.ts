@@ -1,0 +1,189 @@
+/**
+ * Checkpoints: one file holding weights, BN statistics, optimiser state (momentum buffers), the
+ * step, the batch streams' states and the resolved config (nanoGPT's checkpoint dict).
+ *
+ * Format (little-endian):
+ *   "PLCACKPT" · u32 version · u32 header length H · H bytes of JSON header · zero padding to
+ *   a multiple of 8 · tensor blob (each tensor's raw float32/int32 bytes at the header's
+ *   offset) · 32-byte SHA-256 of every byte before it.
+ * The trailing hash catches truncation and corruption anywhere in the file.
+ * Writes are atomic: a temporary file in the same directory, fsync, rename, fsync of the
+ * directory; the `latest.json` pointer is replaced the same way after the checkpoint.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { PlcaError } from '../util/errors.js';
+
+const MAGIC = 'PLCACKPT';
+const VERSION = 1;
+const PREFIX_BYTES = 16;
+const HASH_BYTES = 32;
+/** The pointer file naming the newest checkpoint in a directory. */
+export const LATEST_FILE = 'latest.json';
+
+export type CheckpointDtype = 'float32' | 'int32';
+export interface CheckpointTensor {
+  shape: number[];
+  dtype: CheckpointDtype;
+  data: Float32Array | Int32Array;
+}
+export type TensorGroup = Map<string, CheckpointTensor>;
+
+export interface CheckpointData {
+  /** Optimiser updates completed. */
+  step: number;
+  /** Name of the model the weights belong to. */
+  modelName: string;
+  /** The resolved config of the run. */
+  config: unknown;
+  /** Named tensor groups, e.g. params, state (BN statistics), momentum. */
+  groups: Record<string, TensorGroup>;
+  /** JSON states of the batch streams and anything else to resume (seeds, counters). */
+  streams: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+}
+
+interface HeaderTensor { group: string; name: string; shape: number[]; dtype: CheckpointDtype; offset: number; bytes: number }
+interface Header {
+  format: 'plca-checkpoint'; step: number; modelName: string; config: unknown;
+  streams: Record<string, unknown>; extra: Record<string, unknown>; tensors: HeaderTensor[]; blobBytes: number;
+}
+
+/** Canonical file name of the checkpoint after `step` updates. */
+export function checkpointFileName(step: number): string {
+  return `step_${String(step).padStart(7, '0')}.ckpt`;
+}
+
+/**
+ * Writes a checkpoint atomically into `dir` and points `latest.json` at it.
+ * @returns the checkpoint's path
+ */
+export function saveCheckpoint(dir: string, data: CheckpointData, fileName = checkpointFileName(data.step)): string {
+  mkdirSync(dir, { recursive: true });
+  const { header, blob } = layout(data);
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(VERSION, 8);
+  prefix.writeUInt32LE(headerBytes.length, 12);
+  const pad = Buffer.alloc((8 - ((PREFIX_BYTES + headerBytes.length) % 8)) % 8);
+  const hash = createHash('sha256');
+  for (const b of [prefix, headerBytes, pad, ...blob]) hash.update(b);
+  const path = join(dir, fileName);
+  writeAtomic(path, [prefix, headerBytes, pad, ...blob, hash.digest()]);
+  writeAtomic(join(dir, LATEST_FILE), [Buffer.from(`${JSON.stringify({ file: fileName, step: data.step })}\n`)]);
+  return path;
+}
+
+function layout(data: CheckpointData): { header: Header; blob: Buffer[] } {
+  const tensors: HeaderTensor[] = [];
+  const blob: Buffer[] = [];
+  let offset = 0;
+  for (const [group, map] of Object.entries(data.groups)) {
+    for (const [name, t] of map) {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      if (t.data.length !== n) throw new PlcaError('PLCA_INTERNAL', `checkpoint tensor ${group}/${name}: ${t.data.length} values for shape [${t.shape}]`);
+      const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      tensors.push({ group, name, shape: t.shape, dtype: t.dtype, offset, bytes: bytes.length });
+      blob.push(bytes);
+      offset += bytes.length;
+    }
+  }
+  const header: Header = {
+    format: 'plca-checkpoint', step: data.step, modelName: data.modelName, config: data.config,
+    streams: data.streams, extra: data.extra ?? {}, tensors, blobBytes: offset,
+  };
+  return { header, blob };
+}
+
+/** Writes `chunks` to a temp file beside `path`, fsyncs it, renames it over `path`, fsyncs the directory. */
+export function writeAtomic(path: string, chunks: Buffer[]): void {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const c of chunks) {
+      let done = 0;
+      while (done < c.length) done += writeSync(fd, c, done, c.length - done);
+    }
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  syncDir(dirname(path));
+}
+
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Directory fsync is not supported everywhere (e.g. Windows); the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function corrupt(path: string, why: string): PlcaError {
+  return new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${path} is corrupt or truncated: ${why}`, {
+    hint: 'resume from an earlier checkpoint, or start the run again',
+  });
+}
+
+/** Reads and verifies a checkpoint file (or a directory's latest). */
+export function loadCheckpoint(path: string): CheckpointData {
+  const file = resolveCheckpointPath(path);
+  const buf = readFileSync(file);
+  if (buf.length < PREFIX_BYTES + HASH_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) throw corrupt(file, 'not a plca checkpoint (bad magic)');
+  const version = buf.readUInt32LE(8);
+  if (version !== VERSION) throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} has format version ${version}; this plca reads ${VERSION}`);
+  const body = buf.subarray(0, buf.length - HASH_BYTES);
+  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - HASH_BYTES))) throw corrupt(file, 'checksum mismatch');
+  const hLen = buf.readUInt32LE(12);
+  const header = JSON.parse(buf.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + hLen)) as Header;
+  const start = PREFIX_BYTES + hLen + ((8 - ((PREFIX_BYTES + hLen) % 8)) % 8);
+  if (start + header.blobBytes !== body.length) throw corrupt(file, `blob of ${body.length - start} bytes, header says ${header.blobBytes}`);
+  const groups: Record<string, TensorGroup> = {};
+  for (const t of header.tensors) {
+    const bytes = buf.buffer.slice(buf.byteOffset + start + t.offset, buf.byteOffset + start + t.offset + t.bytes);
+    const data = t.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    (groups[t.group] ??= new Map()).set(t.name, { shape: t.shape, dtype: t.dtype, data });
+  }
+  return { step: header.step, modelName: header.modelName, config: header.config, groups, streams: header.streams, extra: header.extra };
+}
+
+/** A checkpoint file as given, or the one a directory's (or run directory's checkpoints/) `latest.json` names. */
+export function resolveCheckpointPath(path: string): string {
+  if (!existsSync(path)) throw new PlcaError('PLCA_FILE_NOT_FOUND', `checkpoint not found: ${path}`);
+  if (statSync(path).isDirectory()) {
+    // A run directory keeps its checkpoints in checkpoints/.
+    if (!existsSync(join(path, LATEST_FILE)) && existsSync(join(path, 'checkpoints', LATEST_FILE))) {
+      return resolveCheckpointPath(join(path, 'checkpoints'));
+    }
+    if (!existsSync(join(path, LATEST_FILE))) {
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `directory ${path} holds no checkpoint pointer (${LATEST_FILE})`);
+    }
+    const ptr = join(path, LATEST_FILE);
+    let file: unknown;
+    try {
+      file = (JSON.parse(readFileSync(ptr, 'utf8')) as { file?: unknown }).file;
+    } catch (e) {
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint pointer ${ptr} is not valid JSON`, { cause: e });
+    }
+    if (typeof file !== 'string' || !existsSync(join(path, file))) {
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint pointer ${ptr} names a missing file: ${String(file)}`);
+    }
+    return join(path, file);
+  }
+  return path;
+}
+
+/** The latest checkpoint in `dir`, or undefined when there is none. */
+export function latestCheckpoint(dir: string): string | undefined {
+  return existsSync(join(dir, LATEST_FILE)) ? resolveCheckpointPath(dir) : undefined;
+}

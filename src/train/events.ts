@@ -1,0 +1,50 @@
+/**
+ * The trainer's log records. Every record goes to `onEvent` (the CLI draws its progress bar
+ * from the `step` records); the JSONL file gets every record except `step` records between
+ * log intervals.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface StepEvent {
+  type: 'step';
+  /** Updates completed (1-based). */
+  step: number;
+  maxIters: number;
+  /** Base learning rate of this update (poly schedule); the classifier gets lr × classifierLrMult. */
+  lr: number;
+  /** Weighted total, averaged over the micro-batches. */
+  loss: number;
+  /** Unweighted terms (ce, lovasz, fass, cass, lsrS, lsrT, ...), averaged over the micro-batches. */
+  terms: Record<string, number>;
+  /** Association diagnostics (cover, positive, correct ratios). */
+  diagnostics: Record<string, number>;
+  /** Global L2 norm of the update's (accumulated) gradient, before weight decay. */
+  gradNorm: number;
+  /** Wall time of this update. */
+  ms: number;
+  /** Wall time since the start of this process's run. */
+  elapsedMs: number;
+}
+
+export type TrainEvent =
+  | { type: 'start'; step: number; maxIters: number; resumedFrom: string | null; outDir: string; model: string; mode: string; params: number }
+  | StepEvent
+  | { type: 'warning'; step: number; code: 'association_collapse'; message: string; value: number }
+  | { type: 'validation'; step: number; metrics: Record<string, number> }
+  | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'nan'; step: number; term: string; lastCheckpoint: string | null }
+  | { type: 'interrupted'; step: number; checkpoint: string }
+  | { type: 'end'; step: number; checkpoint: string; elapsedMs: number };
+
+/** Writes records to a JSONL file (appending, so a resumed run continues the same log) and to `onEvent`. */
+export class RunLog {
+  constructor(readonly path: string, private readonly onEvent?: (e: TrainEvent) => void) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  emit(e: TrainEvent, toFile = true): void {
+    if (toFile) appendFileSync(this.path, `${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+    this.onEvent?.(e);
+  }
+}

@@ -1,0 +1,15 @@
+export type { Batch, BatchStream } from './batch_stream.js';
+export { train } from './trainer.js';
+export type { TrainIO, TrainOptions, TrainResult, Validator } from './trainer.js';
+export type { TrainEvent, StepEvent } from './events.js';
+export { polyFactor, polyLr } from './lr_schedule.js';
+export { Sgd } from './sgd.js';
+export type { SgdOptions } from './sgd.js';
+export {
+  saveCheckpoint, loadCheckpoint, resolveCheckpointPath, latestCheckpoint, checkpointFileName, writeAtomic, LATEST_FILE,
+} from './checkpoint.js';
+export type { CheckpointData, CheckpointTensor, TensorGroup, CheckpointDtype } from './checkpoint.js';
+export { snapshotTensors, checkGroup, assignGroup } from './model_state.js';
+export { restoreModel } from './restore.js';
+export { SyntheticStream } from './synthetic_stream.js';
+export type { SyntheticStreamOptions } from './synthetic_stream.js';
