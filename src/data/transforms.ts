@@ -6,8 +6,8 @@
  * with 0 and the label with 255 on the right/bottom), then normalise. Evaluation: resize the
  * image to a fixed size and keep the label at full size.
  *
- * Images are resized like PIL's bilinear filter (a triangle kernel widened when downsampling,
- * i.e. antialiased, 8-bit after each pass); labels by nearest neighbour at pixel centres, as
+ * Images are resized exactly as PIL's bilinear filter (a triangle kernel widened when
+ * downsampling, i.e. antialiased; 22-bit fixed point, 8-bit after each pass); labels by nearest neighbour at pixel centres, as
  * PIL's NEAREST. Only the crop window of the resized image is computed: the result is the same
  * as resizing the whole image and cropping, at about half the cost.
  */
@@ -72,9 +72,17 @@ export function sampleAugment(rng: Rng, width: number, height: number, opts: Tra
   return { height: r.height, width: r.width, flip, top, left, crop };
 }
 
-interface Taps { start: Int32Array; count: Int32Array; weights: Float32Array; maxTaps: number }
+interface Taps { start: Int32Array; count: Int32Array; weights: Int32Array; maxTaps: number }
 
-/** PIL's bilinear resampling coefficients (`ImagingResample` precompute_coeffs), triangle support 1. */
+/** PIL's fixed-point precision for 8-bit resampling (Resample.c: PRECISION_BITS = 32 − 8 − 2). */
+const PRECISION_BITS = 22;
+const HALF = 1 << (PRECISION_BITS - 1);
+
+/**
+ * PIL's bilinear coefficients (Resample.c `precompute_coeffs` + `normalize_coeffs_8bpc`):
+ * a triangle of support 1, widened by the scale when downsampling, normalised, then rounded to
+ * 22-bit fixed point — so results equal Pillow's byte for byte.
+ */
 function bilinearTaps(inSize: number, outSize: number): Taps {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
@@ -82,62 +90,79 @@ function bilinearTaps(inSize: number, outSize: number): Taps {
   const maxTaps = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights = new Float32Array(outSize * maxTaps);
+  const weights = new Int32Array(outSize * maxTaps);
+  const w = new Float64Array(maxTaps);
   for (let o = 0; o < outSize; o++) {
     const center = (o + 0.5) * scale;
-    const lo = Math.max(0, Math.floor(center - support + 0.5));
-    const hi = Math.min(inSize, Math.floor(center + support + 0.5));
+    const lo = Math.max(0, Math.trunc(center - support + 0.5));
+    const hi = Math.min(inSize, Math.trunc(center + support + 0.5));
     let total = 0;
     for (let i = lo; i < hi; i++) {
-      const w = Math.max(0, 1 - Math.abs((i - center + 0.5) / filterScale));
-      weights[o * maxTaps + i - lo] = w;
-      total += w;
+      w[i - lo] = Math.max(0, 1 - Math.abs((i - center + 0.5) / filterScale));
+      total += w[i - lo];
     }
-    for (let i = 0; i < hi - lo; i++) weights[o * maxTaps + i] /= total || 1;
+    for (let i = 0; i < hi - lo; i++) weights[o * maxTaps + i] = Math.trunc(0.5 + (total ? w[i] / total : 0) * (1 << PRECISION_BITS));
     start[o] = lo;
     count[o] = hi - lo;
   }
   return { start, count, weights, maxTaps };
 }
 
-const clamp8 = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+/** Fixed-point accumulator → 8 bits, as PIL's clip8. */
+const clip8 = (v: number): number => {
+  const x = v >> PRECISION_BITS;
+  return x < 0 ? 0 : x > 255 ? 255 : x;
+};
+
+/** Horizontal pass over input rows [rowLo, rowHi) → [rows, w, 3] for output columns [x0, x0+w). */
+function resizeRows(img: RgbImage, tx: Taps, rowLo: number, rowHi: number, x0: number, w: number): Uint8Array {
+  const mid = new Uint8Array((rowHi - rowLo) * w * 3);
+  const src = img.data;
+  const { start, count, weights, maxTaps } = tx;
+  for (let y = rowLo; y < rowHi; y++) {
+    const s = y * img.width * 3;
+    const d = (y - rowLo) * w * 3;
+    for (let x = 0; x < w; x++) {
+      const o = x + x0;
+      let r = HALF, g = HALF, b = HALF;
+      const base = o * maxTaps;
+      for (let k = 0, p = s + start[o] * 3; k < count[o]; k++, p += 3) {
+        const wt = weights[base + k];
+        r += src[p] * wt; g += src[p + 1] * wt; b += src[p + 2] * wt;
+      }
+      mid[d + 3 * x] = clip8(r); mid[d + 3 * x + 1] = clip8(g); mid[d + 3 * x + 2] = clip8(b);
+    }
+  }
+  return mid;
+}
 
 /**
- * Rows [y0, y0+h) and columns [x0, x0+w) of `img` resized to outH×outW (antialiased bilinear).
- * The window must lie inside the resized image.
+ * Rows [y0, y0+h) and columns [x0, x0+w) of `img` resized to outH×outW (PIL bilinear: horizontal
+ * pass to 8 bits, then vertical). The window must lie inside the resized image.
  */
 export function resizeBilinearWindow(img: RgbImage, outH: number, outW: number, y0: number, x0: number, h: number, w: number): RgbImage {
   const tx = bilinearTaps(img.width, outW);
   const ty = bilinearTaps(img.height, outH);
   const rowLo = ty.start[y0];
   const rowHi = ty.start[y0 + h - 1] + ty.count[y0 + h - 1];
-  // Horizontal pass over only the input rows the window needs → [rowHi-rowLo, w, 3], 8-bit as PIL.
-  const mid = new Uint8Array((rowHi - rowLo) * w * 3);
-  const src = img.data;
-  for (let y = rowLo; y < rowHi; y++) {
-    const s = y * img.width * 3;
-    const d = (y - rowLo) * w * 3;
-    for (let x = 0; x < w; x++) {
-      const o = x + x0;
-      let r = 0, g = 0, b = 0;
-      const base = o * tx.maxTaps;
-      for (let k = 0, p = s + tx.start[o] * 3; k < tx.count[o]; k++, p += 3) {
-        const wt = tx.weights[base + k];
-        r += src[p] * wt; g += src[p + 1] * wt; b += src[p + 2] * wt;
-      }
-      mid[d + 3 * x] = clamp8(r); mid[d + 3 * x + 1] = clamp8(g); mid[d + 3 * x + 2] = clamp8(b);
-    }
-  }
+  // As PIL, a pass whose size does not change is skipped (its taps would be the identity anyway).
+  const mid = outW === img.width && x0 === 0 && w === img.width
+    ? img.data.subarray(rowLo * w * 3, rowHi * w * 3)
+    : resizeRows(img, tx, rowLo, rowHi, x0, w);
   const out = new Uint8Array(h * w * 3);
+  const acc = new Int32Array(w * 3);
+  const rowLen = w * 3;
   for (let y = 0; y < h; y++) {
     const o = y + y0;
-    const base = o * ty.maxTaps;
-    const d = y * w * 3;
-    for (let i = 0; i < w * 3; i++) {
-      let acc = 0;
-      for (let k = 0, p = (ty.start[o] - rowLo) * w * 3 + i; k < ty.count[o]; k++, p += w * 3) acc += mid[p] * ty.weights[base + k];
-      out[d + i] = clamp8(acc);
+    acc.fill(HALF);
+    // Row-wise accumulation: sequential memory access instead of a strided walk per pixel.
+    for (let k = 0; k < ty.count[o]; k++) {
+      const wt = ty.weights[o * ty.maxTaps + k];
+      const p = (ty.start[o] + k - rowLo) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] += mid[p + i] * wt;
     }
+    const d = y * rowLen;
+    for (let i = 0; i < rowLen; i++) out[d + i] = clip8(acc[i]);
   }
   return { width: w, height: h, channels: 3, data: out };
 }
