@@ -6,7 +6,7 @@ export {
 export type { ModelName, CreateModelOptions, ModelInfo } from './registry.js';
 export type { NormKind } from './module.js';
 export { BN_MOMENTUM } from './module.js';
-export { loadTorchStateDict, oihwToHwio } from './torch_weights.js';
+export { loadTorchStateDict, oihwToHwio, permuteLastAxis } from './torch_weights.js';
 export type { TorchTensor, LoadTorchOptions, LoadTorchResult } from './torch_weights.js';
 export { ceilPoolOut, maxPoolCeil } from './backbones/resnet.js';
 export { DEEPLABV2_RATES } from './heads/deeplabv2_aspp.js';

@@ -83,7 +83,7 @@ describe('seeded initialisation', () => {
 
   it('draws kaiming-normal (fan_out) and PyTorch-default uniform weights with the right scale', () => {
     const { params } = materialize(plan(), 1);
-    const a = params.get('a.weight')!.dataSync();
+    const a = params.get('a.weight')!.dataSync() as Float32Array;
     const std = Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
     expect(std / Math.sqrt(2 / (128 * 9))).toBeGreaterThan(0.98); // 73,728 draws: ±1 % at 3σ
     expect(std / Math.sqrt(2 / (128 * 9))).toBeLessThan(1.02);

@@ -16,7 +16,8 @@ function syntheticStateDict(m: Segmentor): Record<string, TorchTensor> {
   let k = 0;
   for (const [ours, torch] of m.torchNames) {
     const v = (m.params.get(ours) ?? m.state.get(ours))!;
-    const shape = v.rank === 4 ? [v.shape[3], v.shape[2], v.shape[0], v.shape[1]] : [...v.shape];
+    const sh = v.shape as number[];
+    const shape = v.rank === 4 ? [sh[3], sh[2], sh[0], sh[1]] : [...sh];
     const n = shape.reduce((a, b) => a * b, 1);
     const base = ++k;
     dict[torch] = { shape, data: Array.from({ length: n }, (_, i) => base + i / 1e5) };
@@ -81,7 +82,32 @@ describe('loadTorchStateDict', () => {
 
     const partial = loadTorchStateDict(m, missing, { strict: false });
     expect(partial.missing).toEqual(['backbone.3.norm.bias']);
+    // An ImageNet-style backbone dict (no 'backbone.' prefix, Caffe 'Scale.' names), renamed as the reference does.
+    const caffe = Object.fromEntries(Object.entries(good).filter(([k]) => k.startsWith('backbone.0.'))
+      .map(([k, v]) => [k.replace('backbone.', '').replace('norm.', 'norm.Scale.'), v]));
+    const r = loadTorchStateDict(m, caffe, { strict: false, rename: (k) => 'backbone.' + k.replace('Scale.', '') });
+    expect(r.loaded.sort()).toEqual(['backbone.0.conv.weight', 'backbone.0.norm.bias', 'backbone.0.norm.running_mean',
+      'backbone.0.norm.running_var', 'backbone.0.norm.weight']);
+    expect(r.unexpected).toEqual([]);
     expect(Array.from(m.params.get('backbone.0.conv.weight')!.dataSync())).not.toEqual(before);
+    m.dispose();
+  });
+
+  it('reorders the head\'s class channels with classPermutation (PLCA order → ours)', () => {
+    const m = createModel('minicity_gn', { numClasses: 3, seed: 0 });
+    const dict = syntheticStateDict(m);
+    const perm = [2, 0, 1]; // torch channel k → our channel perm[k]
+    loadTorchStateDict(m, dict, { classPermutation: perm });
+    const bias = m.params.get('classifier.bias')!.dataSync();
+    const tb = dict['classifier.bias'].data;
+    expect([bias[2], bias[0], bias[1]]).toEqual([tb[0], tb[1], tb[2]].map(Math.fround));
+    const w = m.params.get('classifier.weight')!.bufferSync(); // [1, 1, 96, 3]
+    const tw = dict['classifier.weight'].data; // [3, 96, 1, 1]
+    expect(w.get(0, 0, 10, 2)).toBe(Math.fround(tw[0 * 96 + 10]));
+    expect(w.get(0, 0, 10, 1)).toBe(Math.fround(tw[2 * 96 + 10]));
+    // Backbone weights are not permuted.
+    expect(m.params.get('backbone.5.norm.bias')!.dataSync()[1]).toBe(Math.fround(dict['backbone.5.norm.bias'].data[1]));
+    expect(() => loadTorchStateDict(m, dict, { classPermutation: [0, 0, 1] })).toThrow(/permutation of 0\.\.2, got \[0, 0, 1\]/);
     m.dispose();
   });
 

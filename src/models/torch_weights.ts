@@ -11,8 +11,19 @@ export interface TorchTensor { shape: number[]; data: ArrayLike<number> }
 export interface LoadTorchOptions {
   /** stripped from every key when present, e.g. 'module.' for DataParallel checkpoints. @default '' */
   prefix?: string;
+  /** maps each key (after `prefix` is stripped) to the reference's name, e.g. for a Caffe-converted
+   *  ImageNet ResNet as the reference's `load_model(is_restore=True)`:
+   *  `(k) => 'backbone.' + k.replace('Scale.', '')`. @default identity */
+  rename?: (key: string) => string;
   /** fail on missing or unexpected keys (`num_batches_tracked` is always skipped). @default true */
   strict?: boolean;
+  /**
+   * Reorders the classifier's output channels: torch channel k goes to our channel `perm[k]`.
+   * The reference's released weights use PLCA's class order; data/label_maps.ts
+   * `plcaToInternalOrder(K)` gives the permutation to plca's train-id order. Applies to the
+   * head's parameters (our names under `classifier.`), whose last axis is the class axis.
+   */
+  classPermutation?: readonly number[];
 }
 
 export interface LoadTorchResult {
@@ -34,6 +45,22 @@ export function oihwToHwio(data: ArrayLike<number>, [o, i, h, w]: number[]): Flo
     }
   }
   return out;
+}
+
+/** Moves the last axis' entry k to perm[k] (class channels of a head parameter). */
+export function permuteLastAxis(data: Float32Array, k: number, perm: readonly number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let base = 0; base < data.length; base += k) {
+    for (let c = 0; c < k; c++) out[base + perm[c]] = data[base + c];
+  }
+  return out;
+}
+
+function checkPermutation(perm: readonly number[], k: number): void {
+  const seen = new Set(perm);
+  if (perm.length !== k || seen.size !== k || !perm.every((p) => Number.isInteger(p) && p >= 0 && p < k)) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `classPermutation must be a permutation of 0..${k - 1}, got [${perm.join(', ')}]`);
+  }
 }
 
 /** Our value for one key: checks the shape against our variable and transposes conv weights. */
@@ -66,11 +93,14 @@ export function loadTorchStateDict(model: Segmentor, dict: Record<string, TorchT
   const byTorch = new Map<string, string>();
   for (const [ours, theirs] of model.torchNames) byTorch.set(theirs, ours);
   const variable = (ours: string) => model.params.get(ours) ?? model.state.get(ours);
+  const perm = opts.classPermutation;
+  if (perm) checkPermutation(perm, model.numClasses);
 
   const values = new Map<string, Float32Array>();
   const unexpected: string[] = [];
   for (const [rawKey, t] of Object.entries(dict)) {
-    const key = prefix && rawKey.startsWith(prefix) ? rawKey.slice(prefix.length) : rawKey;
+    const stripped = prefix && rawKey.startsWith(prefix) ? rawKey.slice(prefix.length) : rawKey;
+    const key = opts.rename ? opts.rename(stripped) : stripped;
     if (key.endsWith('num_batches_tracked')) continue;
     const ours = byTorch.get(key);
     const v = ours === undefined ? undefined : variable(ours);
@@ -78,7 +108,9 @@ export function loadTorchStateDict(model: Segmentor, dict: Record<string, TorchT
       unexpected.push(rawKey);
       continue;
     }
-    values.set(ours, convert(rawKey, t, v.shape));
+    const value = convert(rawKey, t, v.shape);
+    const isHead = ours.startsWith('classifier.') && v.shape[v.rank - 1] === model.numClasses;
+    values.set(ours, perm && isHead ? permuteLastAxis(value, model.numClasses, perm) : value);
   }
   const missing = [...model.torchNames.keys()].filter((n) => !values.has(n));
   if (strict && (missing.length > 0 || unexpected.length > 0)) {

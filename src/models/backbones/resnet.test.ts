@@ -35,7 +35,7 @@ describe('maxPoolCeil', () => {
 
   it('passes the gradient to the max of each window only', () => {
     const x = grid((r, c) => r * 4 + c);
-    const g = tf.grad((t: tf.Tensor4D) => tf.sum(maxPoolCeil(t)))(x);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(maxPoolCeil(t as tf.Tensor4D)))(x);
     // Counts of windows whose max is each cell: 5 ×1, 7 ×2, 13 ×2, 15 ×4.
     const expected = new Array(16).fill(0);
     expected[5] = 1; expected[7] = 2; expected[13] = 2; expected[15] = 4;
