@@ -14,7 +14,7 @@ export {
 export {
   openDataset, dropLabels, cityscapesDataset, gtavDataset, synthiaDataset, folderDataset, loadSample, readSplitList,
   DATASET_NAMES,
-  type DatasetName, type OpenDatasetOptions, type DatasetDescriptor, type SampleRef, type SegSample,
+  type DatasetName, type OpenDatasetOptions, type LoadOptions, type DatasetDescriptor, type SampleRef, type SegSample,
   type CityscapesOptions, type GtavOptions, type SynthiaOptions, type FolderOptions,
 } from './datasets/index.js';
 export {

@@ -60,7 +60,9 @@ export class DataLoader implements BatchStream {
     this.ds = opts.dataset;
     this.batchSize = opts.batchSize;
     this.seed = opts.seed ?? 0;
-    this.pipeline = { mode: opts.mode ?? 'train', augment: opts.augment, evalSize: opts.evalSize, normalize: opts.normalize };
+    this.pipeline = {
+      mode: opts.mode ?? 'train', augment: opts.augment, evalSize: opts.evalSize, normalize: opts.normalize, sizeMismatch: opts.sizeMismatch,
+    };
     this.shuffle = opts.shuffle ?? this.pipeline.mode === 'train';
     this.prefetch = Math.max(0, opts.prefetch ?? 2);
     const workers = opts.workers ?? Math.max(1, availableParallelism() - 1);

@@ -3,7 +3,7 @@
  * normalise. Runs in loader workers and, with `workers: 0`, in the main thread; both give
  * identical bytes because every random draw comes from the job's own seed.
  */
-import { loadSample, type DatasetDescriptor } from './datasets/common.js';
+import { loadSample, type DatasetDescriptor, type LoadOptions } from './datasets/common.js';
 import { mulberry32 } from './rng.js';
 import {
   applyAugment, evalResize, normalizeImage, sampleAugment, type NormalizeMode, type TrainTransformOptions,
@@ -18,6 +18,8 @@ export interface PipelineOptions {
   evalSize?: [number, number] | null;
   /** @default 'bgr-caffe' */
   normalize?: NormalizeMode;
+  /** A label of another size than its image: 'error' (default) or 'resize' (nearest). */
+  sizeMismatch?: LoadOptions['sizeMismatch'];
 }
 
 /** One unit of work: which item, and the seed of its augmentation. */
@@ -39,7 +41,7 @@ export interface PreparedSample {
 }
 
 export function prepareSample(ds: DatasetDescriptor, job: SampleJob, opts: PipelineOptions): PreparedSample {
-  const s = loadSample(ds, job.item);
+  const s = loadSample(ds, job.item, { sizeMismatch: opts.sizeMismatch });
   const norm = opts.normalize ?? 'bgr-caffe';
   if (opts.mode === 'eval') {
     const img = evalResize(s.image, opts.evalSize === undefined ? [730, 1460] : opts.evalSize);

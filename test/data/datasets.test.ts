@@ -171,6 +171,11 @@ describe('loadSample errors name the file', () => {
   it('size mismatch', async () => {
     await expectPlcaError(() => loadSample(gtavDataset({ root }), at('small')), 'PLCA_SIZE_MISMATCH', /small\.png is 11x7 .* is 12x7/);
   });
+  it('size mismatch resized on request, by nearest', () => {
+    const s = loadSample(gtavDataset({ root }), at('small'), { sizeMismatch: 'resize' });
+    expect([s.image.width, s.image.height, s.label!.length]).toEqual([W, H, W * H]);
+    expect(new Set(s.label)).toEqual(new Set([0])); // id 7 = road everywhere
+  });
   it('corrupt image', async () => {
     await expectPlcaError(() => loadSample(gtavDataset({ root }), at('corrupt')), 'PLCA_IMAGE_CORRUPT', join(root, 'images/corrupt.png'));
   });

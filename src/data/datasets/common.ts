@@ -7,6 +7,7 @@ import { join, resolve, isAbsolute, relative, extname } from 'node:path';
 import { PlcaError } from '../../util/errors.js';
 import { readImage, readLabel, readFileChecked, isFile, type RgbImage } from '../image_io.js';
 import { buildLut, mapLabels, type LabelMapping } from '../label_maps.js';
+import { resizeLabelNearest } from '../transforms.js';
 
 /** One image (and label) of a dataset, by path. */
 export interface SampleRef {
@@ -142,21 +143,35 @@ export function lutOf(m: LabelMapping): Int16Array {
   return lut;
 }
 
+/** How `loadSample` treats a label whose size differs from its image. */
+export interface LoadOptions {
+  /**
+   * 'error' (default) throws PLCA_SIZE_MISMATCH; 'resize' resizes the label to the image size by
+   * nearest neighbour (a few GTAV pairs differ in size; `plca data check` lists them).
+   */
+  sizeMismatch?: 'error' | 'resize';
+}
+
 /**
  * Decodes sample `i`: RGB image and, when the dataset has labels, train ids. Raw ids outside
  * the mapping become 255 (ignored) here; `checkDataset` reports them. Errors name the file.
  */
-export function loadSample(ds: DatasetDescriptor, i: number): SegSample {
+export function loadSample(ds: DatasetDescriptor, i: number, opts: LoadOptions = {}): SegSample {
   const ref = ds.items[i];
   if (!ref) throw new PlcaError('PLCA_INVALID_ARGUMENT', `sample ${i} out of range 0..${ds.items.length - 1} in ${ds.root}`);
   const image = readImage(ref.imagePath);
   if (!ref.labelPath || !ds.labels) return { ...ref, image };
   const raw = readLabel(ref.labelPath);
+  let label = mapLabels(raw.data, lutOf(ds.labels)).labels;
   if (raw.width !== image.width || raw.height !== image.height) {
-    throw new PlcaError(
-      'PLCA_SIZE_MISMATCH',
-      `label ${ref.labelPath} is ${raw.width}x${raw.height} but image ${ref.imagePath} is ${image.width}x${image.height}`,
-    );
+    if (opts.sizeMismatch !== 'resize') {
+      throw new PlcaError(
+        'PLCA_SIZE_MISMATCH',
+        `label ${ref.labelPath} is ${raw.width}x${raw.height} but image ${ref.imagePath} is ${image.width}x${image.height}`,
+        { hint: 'fix or leave out the pair (see plca data check), or load with sizeMismatch: "resize"' },
+      );
+    }
+    label = resizeLabelNearest(label, raw.width, raw.height, image.height, image.width);
   }
-  return { ...ref, image, label: mapLabels(raw.data, lutOf(ds.labels)).labels };
+  return { ...ref, image, label };
 }

@@ -43,4 +43,4 @@ export { cityscapesDataset, cityscapesLabelFor, type CityscapesOptions } from '.
 export { gtavDataset, type GtavOptions } from './gtav.js';
 export { synthiaDataset, type SynthiaOptions } from './synthia.js';
 export { folderDataset, type FolderOptions } from './folder.js';
-export { loadSample, readSplitList, type DatasetDescriptor, type SampleRef, type SegSample } from './common.js';
+export { loadSample, readSplitList, type DatasetDescriptor, type SampleRef, type SegSample, type LoadOptions } from './common.js';
