@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from '../engine/index.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
 
-/** Default number of similarity entries per block (16 MB of float32). */
-export const DEFAULT_BLOCK_ELEMENTS = 1 << 22;
+/** Default number of similarity entries per block (8 MB of float32; a block step holds ~10 such). */
+export const DEFAULT_BLOCK_ELEMENTS = 1 << 21;
 
 /**
  * The two bilinear similarity forms of one image pair, up to a per-row constant (which contrast
@@ -138,6 +138,23 @@ function forwardStats(p: BilinearPair, rows: number): { rs: RowStats; cs: ColSta
   return { rs, cs };
 }
 
+/**
+ * The sparse (δ) parts of the block's similarity gradient, built on the host: g_i/(σ_i+ε) at
+ * (i, j*(i)) for s→t and h_j/(σ'_j+ε) at (i*(j), j) for t→s. (A dense equality test on wasm is a
+ * scalar broadcast loop.) For cosine both go into one matrix.
+ */
+function deltaBlock(rs: RowStats, cs: ColStats, g: Float32Array, h: Float32Array, r0: number, n: number, l2: number, shared: boolean) {
+  const st = new Float32Array(n * l2);
+  const ts = shared ? st : new Float32Array(n * l2);
+  for (let k = 0; k < n; k++) st[k * l2 + rs.mid[r0 + k]] += g[r0 + k] * rs.inv[r0 + k];
+  for (let j = 0; j < l2; j++) {
+    const i = cs.arg[j] - r0;
+    if (i >= 0 && i < n) ts[i * l2 + j] += h[j] * cs.inv[j];
+  }
+  const both = shared ? tf.tensor2d(st, [n, l2]) : undefined;
+  return { both, st: shared ? undefined : tf.tensor2d(st, [n, l2]), ts: shared ? undefined : tf.tensor2d(ts, [n, l2]) };
+}
+
 /** Backward pass over blocks; returns gradients for [u, v] or [u, v, u2, v2]. */
 function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: Float32Array): tf.Tensor2D[] {
   const [l1, c] = p.u.shape;
@@ -148,39 +165,39 @@ function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: 
   const shared = !p.u2;
   const vt = tf.transpose(p.v) as tf.Tensor2D;
   const v2t = p.v2 ? (tf.transpose(p.v2) as tf.Tensor2D) : undefined;
-  const col = (a: Float32Array | Int32Array, dtype: 'float32' | 'int32' = 'float32') => tf.tensor2d(a, [1, l2], dtype);
+  const col = (a: Float32Array) => tf.tensor2d(a, [1, l2]);
   const cMean = col(cs.mean); const cInv = col(cs.inv); const cLse = col(cs.lse);
-  const cArg = col(cs.arg, 'int32'); const cCoef = tf.mul(col(h), cInv);
+  const cCoef = tf.mul(col(h), cInv);
   const dU: tf.Tensor2D[] = []; const dU2: tf.Tensor2D[] = [];
   let dV = tf.zeros([l2, c]) as tf.Tensor2D;
   let dV2 = shared ? undefined : (tf.zeros([l2, c]) as tf.Tensor2D);
   for (const [r0, n] of blocks(l1, rows)) {
     const sl = (a: Float32Array) => tf.tensor2d(a.subarray(r0, r0 + n), [n, 1]);
+    const delta = deltaBlock(rs, cs, g, h, r0, n, l2, shared);
     const [du, du2, nextV, nextV2] = tf.tidy(() => {
       const ub = sliceRows(p.u, r0, n);
       const s = matmul(ub, vt); // [B, L2]
       // s→t: d log p(i, j*) / dS_ij = (δ_{j j*} − P_ij) / (σ_i + ε), μ and σ held constant (Eq. 5–6)
       const pst = tf.exp(tf.sub(tf.mul(tf.sub(s, sl(rs.mean)), sl(rs.inv)), sl(rs.lse)));
-      const onehotMid = tf.oneHot(tf.tensor1d(rs.mid.subarray(r0, r0 + n), 'int32'), l2);
-      const dSst: tf.Tensor2D = tf.mul(tf.mul(sl(g), sl(rs.inv)), tf.sub(onehotMid, pst));
-      // t→s: column j normalised over source rows; the δ marks i = i*(j)
+      const rowCoef = tf.mul(sl(g), sl(rs.inv));
+      // t→s: column j normalised over source rows, weighted by h_j / (σ'_j + ε)
       const u2b = shared ? ub : sliceRows(p.u2!, r0, n);
       const st = shared ? s : matmul(u2b, v2t!);
       const pts = tf.exp(tf.sub(tf.mul(tf.sub(st, cMean), cInv), cLse));
-      const rowIdx = tf.reshape(tf.range(r0, r0 + n, 1, 'int32'), [n, 1]);
-      const isEnd = tf.cast(tf.equal(rowIdx, cArg), 'float32');
-      const dSts: tf.Tensor2D = tf.mul(cCoef, tf.sub(isEnd, pts));
       if (shared) {
-        const ds: tf.Tensor2D = tf.add(dSst, dSts);
+        const ds = tf.sub(delta.both!, tf.add(tf.mul(rowCoef, pst), tf.mul(cCoef, pts))) as tf.Tensor2D;
         return [matmul(ds, p.v), undefined, tf.add(dV, matmul(ds, ub, true, false)), undefined];
       }
+      const dSst = tf.sub(delta.st!, tf.mul(rowCoef, pst)) as tf.Tensor2D;
+      const dSts = tf.sub(delta.ts!, tf.mul(cCoef, pts)) as tf.Tensor2D;
       return [matmul(dSst, p.v), matmul(dSts, p.v2!), tf.add(dV, matmul(dSst, ub, true, false)),
         tf.add(dV2!, matmul(dSts, u2b, true, false))];
     }) as Array<tf.Tensor2D | undefined>;
+    tf.dispose([delta.both, delta.st, delta.ts].filter((t): t is tf.Tensor2D => t !== undefined));
     dU.push(du!); dV.dispose(); dV = nextV!;
     if (!shared) { dU2.push(du2!); dV2!.dispose(); dV2 = nextV2; }
   }
-  tf.dispose([vt, cMean, cInv, cLse, cArg, cCoef]);
+  tf.dispose([vt, cMean, cInv, cLse, cCoef]);
   if (v2t) v2t.dispose();
   const out = [tf.concat(dU, 0), dV];
   tf.dispose(dU);
