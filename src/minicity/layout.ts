@@ -7,7 +7,9 @@
  * painter scales them by the style.
  *
  * Geometry: rows below the horizon have perspective scale t = (y − horizon)/(H − horizon);
- * the road is |x − vx| ≤ roadHalf·t, the sidewalks extend to (roadHalf + sidewalk)·t.
+ * the road is |x − vx| ≤ roadHalf·t, the sidewalks extend to (roadHalf + sidewalk)·t. Beyond
+ * them lies the lower part of a vertical road-side plane (façade or hedge) whose base is the
+ * sidewalk's outer edge: on it, depth goes as 1/|x − vx| and height as (y − horizon)/|x − vx|.
  */
 import type { Rng } from './rng.js';
 import type { Range, Rgb, SceneParams } from './params.js';
@@ -55,6 +57,8 @@ export interface SceneLayout {
   /** Sidewalk width at t = 1, px. */
   sidewalk: number;
   strips: { left: 'building' | 'vegetation'; right: 'building' | 'vegetation' };
+  /** Whether a façade strip shows windows (drawn in perspective, labelled building). */
+  stripWindows: { left: boolean; right: boolean };
   laneMarks: { on: boolean; phase: number };
   /** Jitter draws of the ground and sky instances. */
   z: { sky: Rgb; road: Rgb; sidewalkL: Rgb; sidewalkR: Rgb; stripL: Rgb; stripR: Rgb };
@@ -78,6 +82,7 @@ export function sampleLayout(rng: Rng, scene: SceneParams, height: number, width
     left: rng.bool(scene.pVegetationStrip) ? 'vegetation' as const : 'building' as const,
     right: rng.bool(scene.pVegetationStrip) ? 'vegetation' as const : 'building' as const,
   };
+  const stripWindows = { left: rng.bool(scene.pWindows), right: rng.bool(scene.pWindows) };
   const laneMarks = { on: rng.bool(scene.pLaneMarks), phase: rng.next() };
   const z = {
     sky: gauss3(rng), road: gauss3(rng), sidewalkL: gauss3(rng), sidewalkR: gauss3(rng),
@@ -92,7 +97,7 @@ export function sampleLayout(rng: Rng, scene: SceneParams, height: number, width
   for (let i = count(rng, scene.persons); i > 0; i--) things.push(samplePerson(rng, scene, g));
   // Far to near; the sort is stable, so a sign stays after its pole.
   things.sort((a, b) => a.contactY - b.contactY);
-  return { width, height, horizon, vx, roadHalf, sidewalk, strips, laneMarks, z, objects: [...skyline, ...things] };
+  return { width, height, horizon, vx, roadHalf, sidewalk, strips, stripWindows, laneMarks, z, objects: [...skyline, ...things] };
 }
 
 interface Ground {

@@ -101,6 +101,10 @@ function paintGround(cv: Canvas, L: SceneLayout, style: StyleParams): void {
   const stripColor = (kind: 'building' | 'vegetation', z: Rgb) => jitter(kind === 'building' ? p.building : p.vegetation, z, s);
   const strip = [stripColor(L.strips.left, L.z.stripL), stripColor(L.strips.right, L.z.stripR)];
   const stripId = [TRAIN_ID[L.strips.left], TRAIN_ID[L.strips.right]];
+  const windowsOn = [
+    L.strips.left === 'building' && L.stripWindows.left, L.strips.right === 'building' && L.stripWindows.right,
+  ];
+  const window = strip.map((c) => c.map((v) => v * style.detailDark) as Rgb);
   const mark = jitter(p.laneMark, L.z.road, s);
   const depth = cv.height - L.horizon;
   for (let y = Math.max(0, Math.ceil(L.horizon - 0.5)); y < cv.height; y++) {
@@ -117,9 +121,24 @@ function paintGround(cv: Canvas, L: SceneLayout, style: StyleParams): void {
       const i = y * cv.width + x;
       if (d <= roadW) put(cv, i, dashOn && d <= markW ? mark : road, TRAIN_ID.road);
       else if (d <= walkW) put(cv, i, walk[sideIdx], TRAIN_ID.sidewalk);
-      else put(cv, i, strip[sideIdx], stripId[sideIdx]);
+      else put(cv, i, windowsOn[sideIdx] && isFacadeWindow(d, y + 0.5 - L.horizon, cv.width) ? window[sideIdx] : strip[sideIdx], stripId[sideIdx]);
     }
   }
+}
+
+/**
+ * Windows on a façade plane seen in perspective: columns repeat in depth (∝ 1/d), rows in
+ * height (∝ dy/d), for d = |x − vx| and dy = y − horizon. Near the vanishing point the
+ * columns get narrower than a pixel and would alias, so windows start at d ≥ FACADE_MIN_D·W.
+ */
+const FACADE_COLS = 4.7; // column periods per unit of W/d
+const FACADE_ROWS = 0.1; // row periods per unit of W·dy/d
+const FACADE_MIN_D = 0.33;
+function isFacadeWindow(d: number, dy: number, W: number): boolean {
+  if (d < FACADE_MIN_D * W) return false;
+  const col = (FACADE_COLS * W) / d;
+  const row = (FACADE_ROWS * W * dy) / d;
+  return col - Math.floor(col) < 0.5 && row - Math.floor(row) > 0.35 && row - Math.floor(row) < 0.8;
 }
 
 /** Fills a rectangle or ellipse: every pixel whose centre lies inside. */
