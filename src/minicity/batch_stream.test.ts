@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../engine/index.js';
-import { createMiniCityStream, type MiniCityBatchStream } from './batch_stream.js';
+import { createMiniCityStream, benchmarkStreams, type MiniCityBatchStream } from './batch_stream.js';
 import { generateSet, setSample } from './generator.js';
 import { expectNoLeak } from '../../test/helpers/expect_tensors.js';
 
@@ -117,5 +117,15 @@ describe('MiniCityBatchStream', () => {
       const b = await s.next();
       tf.dispose([b.images, b.labels]);
     });
+  });
+
+  it('benchmarkStreams: labelled source, unlabelled target, different orders', async () => {
+    const { source, target } = benchmarkStreams({ sourceTrain: set, targetTrain: set }, { batchSize: 2, seed: 4 });
+    const a = await source.next();
+    const b = await target.next();
+    expect(a.labels).toBeDefined();
+    expect(b.labels).toBeUndefined();
+    expect(source.state().rng).not.toEqual(target.state().rng);
+    tf.dispose([a.images, a.labels, b.images]);
   });
 });

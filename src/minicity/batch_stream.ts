@@ -149,3 +149,18 @@ function shuffledOrder(n: number, rng: Rng): Int32Array {
 export function createMiniCityStream(set: MiniCitySet, opts: MiniCityStreamOptions = {}): MiniCityBatchStream {
   return new MiniCityBatchStream(set, opts);
 }
+
+/**
+ * Training streams of a benchmark: labelled source batches and unlabelled target batches
+ * (the target's labels never reach training), with different seeds for their orders.
+ */
+export function benchmarkStreams(
+  sets: { sourceTrain: MiniCitySet; targetTrain: MiniCitySet },
+  opts: Omit<MiniCityStreamOptions, 'withLabels'> = {},
+): { source: MiniCityBatchStream; target: MiniCityBatchStream } {
+  const seed = opts.seed ?? 0;
+  return {
+    source: new MiniCityBatchStream(sets.sourceTrain, { ...opts, seed, withLabels: true }),
+    target: new MiniCityBatchStream(sets.targetTrain, { ...opts, seed: seed + 1, withLabels: false }),
+  };
+}

@@ -25,6 +25,6 @@ export {
 export type { Scene, SceneOptions, MiniCitySet, SetOptions, BenchmarkOptions, MiniCityBenchmark } from './generator.js';
 export { writeCityscapesLayout, cityscapesStem } from './cityscapes_writer.js';
 export type { CityscapesLayoutOptions, WrittenPair } from './cityscapes_writer.js';
-export { MiniCityBatchStream, createMiniCityStream } from './batch_stream.js';
+export { MiniCityBatchStream, createMiniCityStream, benchmarkStreams } from './batch_stream.js';
 export type { MiniCityStreamOptions, MiniCityStreamState } from './batch_stream.js';
 export { colorizeLabels, tileImages, classFrequencies } from './mosaic.js';
