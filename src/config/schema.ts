@@ -86,7 +86,7 @@ const dataSchema = z.strictObject({
 
 const modelSchema = z.strictObject({
   /** Registry name of the segmentor (src/models/registry.ts). */
-  name: z.string().min(1).default('deeplabv2_resnet101'),
+  name: z.string().min(1).default('deeplabv2-resnet101'),
   /** Output classes: 19 for GTAV→Cityscapes, 16 for SYNTHIA→Cityscapes. */
   numClasses: posInt.default(19),
   /** Initial weights (a plca checkpoint or imported ImageNet weights); random init when null. */
@@ -148,7 +148,7 @@ const optimSchema = z.strictObject({
   /** LR multiplier for the classifier parameters (reference LR_MULT: 1). */
   classifierLrMult: z.number().positive().default(1),
   /** Parameter-name prefixes that make up the classifier (for classifierLrMult). */
-  classifierPrefixes: z.array(z.string().min(1)).default(['head.', 'classifier.']),
+  classifierPrefixes: z.array(z.string().min(1)).default(['classifier.']),
 });
 
 const trainSchema = z.strictObject({
