@@ -8,6 +8,8 @@ import { decodeRaw, rawLabelOf, readFileChecked, isFile } from './image_io.js';
 import { CLASS_NAMES, IGNORE_ID, mapLabels, type ClassName } from './label_maps.js';
 import { lutOf, type DatasetDescriptor, type SampleRef } from './datasets/common.js';
 import { openDataset, type DatasetName } from './datasets/index.js';
+import { WorkerPool } from './worker_pool.js';
+import { availableParallelism } from 'node:os';
 
 export interface CheckOptions {
   dataset: DatasetName;
@@ -16,6 +18,8 @@ export interface CheckOptions {
   split?: string;
   /** folder only: raw id → train id mapping JSON. */
   idMap?: string;
+  /** Worker threads; 0 checks in the calling thread. @default cores − 1 (at least 1) */
+  workers?: number;
   /** Called after each sample, e.g. for a progress bar. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -84,36 +88,45 @@ function checkLabel(
   for (let i = 0; i < m.labels.length; i++) counts[m.labels[i]]++;
 }
 
-/** Checks a dataset in its native layout. Throws only when the layout itself cannot be opened. */
-export function checkDataset(opts: CheckOptions): CheckReport {
-  const ds = openDataset({ dataset: opts.dataset, root: opts.root, split: opts.split, idMap: opts.idMap });
-  return checkDescriptor(ds, opts.onProgress);
+/** The check of one item: which files exist, their problems, and its label's train-id counts. */
+export interface ItemCheck {
+  imageFound: boolean;
+  labelFound: boolean;
+  problems: CheckProblem[];
+  /** Pixels per train id (index 0–255) of the label, when it was readable. */
+  counts?: Float64Array;
 }
 
-/** As checkDataset, for an already opened dataset. */
-export function checkDescriptor(ds: DatasetDescriptor, onProgress?: (done: number, total: number) => void): CheckReport {
+/** Checks item `i` of a dataset (runs in loader workers too). */
+export function checkItem(ds: DatasetDescriptor, i: number): ItemCheck {
+  const ref = ds.items[i];
+  const problems: CheckProblem[] = [];
+  let size: { width: number; height: number } | null = null;
+  const imageFound = isFile(ref.imagePath);
+  if (imageFound) size = checkImage(ref, problems);
+  else problems.push({ file: ref.imagePath, problem: 'missing image' + (ref.labelPath ? ` for label ${ref.labelPath}` : '') });
+  if (!ref.labelPath || !ds.labels) return { imageFound, labelFound: false, problems };
+  if (!isFile(ref.labelPath)) {
+    problems.push({ file: ref.labelPath, problem: `missing label for image ${ref.imagePath}` });
+    return { imageFound, labelFound: false, problems };
+  }
+  const counts = new Float64Array(256);
+  checkLabel(ds, ref, size, counts, problems);
+  return { imageFound, labelFound: true, problems, counts };
+}
+
+/** Sums item checks (in item order, so the report does not depend on worker timing). */
+function report(ds: DatasetDescriptor, items: ItemCheck[]): CheckReport {
   const problems: CheckProblem[] = [];
   const counts = new Float64Array(256);
   let images = 0;
   let labels = 0;
-  ds.items.forEach((ref, i) => {
-    let size: { width: number; height: number } | null = null;
-    if (isFile(ref.imagePath)) {
-      images++;
-      size = checkImage(ref, problems);
-    } else {
-      problems.push({ file: ref.imagePath, problem: 'missing image' + (ref.labelPath ? ` for label ${ref.labelPath}` : '') });
-    }
-    if (ref.labelPath && ds.labels) {
-      if (isFile(ref.labelPath)) {
-        labels++;
-        checkLabel(ds, ref, size, counts, problems);
-      } else {
-        problems.push({ file: ref.labelPath, problem: `missing label for image ${ref.imagePath}` });
-      }
-    }
-    onProgress?.(i + 1, ds.items.length);
-  });
+  for (const c of items) {
+    images += c.imageFound ? 1 : 0;
+    labels += c.labelFound ? 1 : 0;
+    problems.push(...c.problems);
+    if (c.counts) for (let t = 0; t < 256; t++) counts[t] += c.counts[t];
+  }
   for (const f of ds.unpairedLabels ?? []) {
     labels++;
     problems.push({ file: f, problem: 'label without an image' });
@@ -122,4 +135,46 @@ export function checkDescriptor(ds: DatasetDescriptor, onProgress?: (done: numbe
   CLASS_NAMES.forEach((n, t) => (histogram[n] = counts[t]));
   histogram.ignore = counts[IGNORE_ID];
   return { images, labels, problems, histogram };
+}
+
+/**
+ * Checks a dataset in its native layout, decoding in worker threads. Throws only when the
+ * layout itself cannot be opened (root or split missing); everything else is a problem.
+ */
+export async function checkDataset(opts: CheckOptions): Promise<CheckReport> {
+  const ds = openDataset({ dataset: opts.dataset, root: opts.root, split: opts.split, idMap: opts.idMap });
+  return checkDescriptor(ds, opts);
+}
+
+/** As checkDataset, for an already opened dataset. */
+export async function checkDescriptor(
+  ds: DatasetDescriptor, opts: Pick<CheckOptions, 'workers' | 'onProgress'> = {},
+): Promise<CheckReport> {
+  const n = ds.items.length;
+  const workers = Math.min(n, opts.workers ?? Math.max(1, availableParallelism() - 1));
+  const results: ItemCheck[] = new Array<ItemCheck>(n);
+  let done = 0;
+  const finish = (i: number, c: ItemCheck): void => {
+    results[i] = c;
+    opts.onProgress?.(++done, n);
+  };
+  if (workers <= 0) {
+    for (let i = 0; i < n; i++) finish(i, checkItem(ds, i));
+    return report(ds, results);
+  }
+  const pool = new WorkerPool(workers, ds);
+  try {
+    // A bounded window of jobs in flight keeps memory flat on 25k-image datasets.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < n) {
+        const i = next++;
+        finish(i, await pool.runCheck(i));
+      }
+    };
+    await Promise.all(Array.from({ length: workers * 2 }, lane));
+  } finally {
+    await pool.close();
+  }
+  return report(ds, results);
 }

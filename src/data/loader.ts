@@ -95,7 +95,7 @@ export class DataLoader implements BatchStream {
   private prepare(position: number): Promise<PreparedSample[]> {
     const jobs = Array.from({ length: this.batchSize }, (_, i) => this.jobAt(position + i));
     const run = (j: SampleJob): Promise<PreparedSample> =>
-      this.pool ? this.pool.run(j) : Promise.resolve().then(() => prepareSample(this.ds, j, this.pipeline));
+      this.pool ? this.pool.runSample(j) : Promise.resolve().then(() => prepareSample(this.ds, j, this.pipeline));
     const batch = Promise.all(jobs.map(run));
     batch.catch(() => undefined); // a dropped prefetch must not become an unhandled rejection
     return batch;

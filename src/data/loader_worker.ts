@@ -1,21 +1,30 @@
 /**
- * Loader worker: receives the dataset once (workerData), then sample jobs; answers each with the
- * prepared sample, transferring its buffers, or with the error's code and message.
+ * Loader worker: receives the dataset once (workerData), then jobs — prepare a sample, or check
+ * an item — and answers each with its result, transferring large buffers, or with the error's
+ * code and message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PlcaError } from '../util/errors.js';
-import { prepareSample, type PipelineOptions, type SampleJob } from './sample_pipeline.js';
+import { prepareSample, type PipelineOptions } from './sample_pipeline.js';
+import { checkItem } from './check.js';
 import type { DatasetDescriptor } from './datasets/common.js';
+import type { WorkerRequest } from './worker_pool.js';
 
 interface Init { dataset: DatasetDescriptor; pipeline: PipelineOptions }
 const { dataset, pipeline } = workerData as Init;
 
-parentPort!.on('message', (msg: { jobId: number; job: SampleJob }) => {
+function handle(req: WorkerRequest): { result: unknown; transfer: ArrayBuffer[] } {
+  if (req.kind === 'check') return { result: checkItem(dataset, req.item), transfer: [] };
+  const s = prepareSample(dataset, req.job, pipeline);
+  const transfer: ArrayBuffer[] = [s.image.buffer as ArrayBuffer];
+  if (s.label) transfer.push(s.label.buffer as ArrayBuffer);
+  return { result: s, transfer };
+}
+
+parentPort!.on('message', (msg: { jobId: number; req: WorkerRequest }) => {
   try {
-    const s = prepareSample(dataset, msg.job, pipeline);
-    const transfer: ArrayBuffer[] = [s.image.buffer as ArrayBuffer];
-    if (s.label) transfer.push(s.label.buffer as ArrayBuffer);
-    parentPort!.postMessage({ jobId: msg.jobId, sample: s }, transfer);
+    const { result, transfer } = handle(msg.req);
+    parentPort!.postMessage({ jobId: msg.jobId, result }, transfer);
   } catch (e) {
     const err = e instanceof PlcaError ? { code: e.code, message: e.message } : { code: 'PLCA_INTERNAL', message: String((e as Error)?.stack ?? e) };
     parentPort!.postMessage({ jobId: msg.jobId, error: err });

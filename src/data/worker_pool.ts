@@ -11,6 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { PlcaError, type ErrorCode } from '../util/errors.js';
 import type { DatasetDescriptor } from './datasets/common.js';
 import type { PipelineOptions, PreparedSample, SampleJob } from './sample_pipeline.js';
+import type { ItemCheck } from './check.js';
+
+/** What a worker can be asked: prepare a training/eval sample, or check one item (`plca data check`). */
+export type WorkerRequest = { kind: 'sample'; job: SampleJob } | { kind: 'check'; item: number };
+type WorkerReply = { jobId: number; result?: unknown; error?: { code: ErrorCode; message: string } };
 
 /** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found through its package.json exports. */
 function tsxEsmApi(from: string): string {
@@ -20,7 +25,7 @@ function tsxEsmApi(from: string): string {
   return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
 }
 
-interface Pending { resolve: (s: PreparedSample) => void; reject: (e: Error) => void; worker: number }
+interface Pending { resolve: (s: unknown) => void; reject: (e: Error) => void; worker: number }
 
 function spawn(init: { dataset: DatasetDescriptor; pipeline: PipelineOptions }): Worker {
   const here = import.meta.url;
@@ -32,7 +37,7 @@ function spawn(init: { dataset: DatasetDescriptor; pipeline: PipelineOptions }):
   return new Worker(new URL('./loader_worker.js', here), { workerData: init });
 }
 
-/** Runs sample jobs on `size` workers, least-busy first. */
+/** Runs jobs on `size` workers, least-busy first. */
 export class WorkerPool {
   private readonly workers: Worker[];
   private readonly busy: number[];
@@ -40,11 +45,11 @@ export class WorkerPool {
   private nextJob = 0;
   private failure: Error | null = null;
 
-  constructor(size: number, dataset: DatasetDescriptor, pipeline: PipelineOptions) {
+  constructor(size: number, dataset: DatasetDescriptor, pipeline: PipelineOptions = { mode: 'eval' }) {
     this.workers = Array.from({ length: size }, () => spawn({ dataset, pipeline }));
     this.busy = new Array<number>(size).fill(0);
     this.workers.forEach((w, i) => {
-      w.on('message', (m: { jobId: number; sample?: PreparedSample; error?: { code: ErrorCode; message: string } }) => this.onMessage(m));
+      w.on('message', (m: WorkerReply) => this.onMessage(m));
       w.on('error', (e) => this.fail(new PlcaError('PLCA_INTERNAL', `data loader worker ${i} crashed: ${e.message}`, { cause: e })));
       w.on('exit', (code) => {
         if (code !== 0 && !this.closed) this.fail(new PlcaError('PLCA_INTERNAL', `data loader worker ${i} exited with code ${code}`));
@@ -59,7 +64,15 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  run(job: SampleJob): Promise<PreparedSample> {
+  runSample(job: SampleJob): Promise<PreparedSample> {
+    return this.run({ kind: 'sample', job }) as Promise<PreparedSample>;
+  }
+
+  runCheck(item: number): Promise<ItemCheck> {
+    return this.run({ kind: 'check', item }) as Promise<ItemCheck>;
+  }
+
+  private run(req: WorkerRequest): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new PlcaError('PLCA_INTERNAL', 'data loader used after close()'));
     let w = 0;
@@ -69,18 +82,18 @@ export class WorkerPool {
     if (this.pending.size === 0) this.workers.forEach((x) => x.ref()); // keep alive while work is out
     return new Promise((resolve, reject) => {
       this.pending.set(jobId, { resolve, reject, worker: w });
-      this.workers[w].postMessage({ jobId, job });
+      this.workers[w].postMessage({ jobId, req });
     });
   }
 
-  private onMessage(m: { jobId: number; sample?: PreparedSample; error?: { code: ErrorCode; message: string } }): void {
+  private onMessage(m: WorkerReply): void {
     const p = this.pending.get(m.jobId);
     if (!p) return;
     this.pending.delete(m.jobId);
     this.busy[p.worker]--;
     if (this.pending.size === 0) this.workers.forEach((x) => x.unref());
     if (m.error) p.reject(new PlcaError(m.error.code, m.error.message));
-    else p.resolve(m.sample!);
+    else p.resolve(m.result);
   }
 
   private fail(e: Error): void {

@@ -21,27 +21,27 @@ function expectedHistogram(rawLabels: number[][], names: Record<number, string>)
 const W = 10, H = 6;
 
 describe('checkDataset', () => {
-  it('finds nothing wrong with a clean SYNTHIA tree and counts classes', () => {
+  it('finds nothing wrong with a clean SYNTHIA tree and counts classes', async () => {
     const root = tempRoot('chk-syn');
     const ids = idPattern(W, H, [...Array(23).keys()]);
     for (const n of ['0000000', '0000001']) {
       writeRgbPng(join(root, `RGB/${n}.png`), W, H);
       writeSynthiaLabel(join(root, `GT/LABELS/${n}.png`), W, H, ids);
     }
-    const r = checkDataset({ dataset: 'synthia', root });
+    const r = await checkDataset({ dataset: 'synthia', root, workers: 0 });
     expect(r).toEqual({ images: 2, labels: 2, problems: [], histogram: expectedHistogram([ids, ids], SYNTHIA_ID_NAMES) });
     expect(Object.keys(r.histogram)).toEqual([...TRAIN_ORDER, 'ignore']);
   });
 
-  it('checks a Cityscapes split and its list file', () => {
+  it('checks a Cityscapes split and its list file', async () => {
     const root = tempRoot('chk-cs');
     const ids = idPattern(W, H, [...Array(34).keys()]);
     writeRgbPng(join(root, 'leftImg8bit/val/ulm/ulm_000000_000019_leftImg8bit.png'), W, H);
     writeGreyPng(join(root, 'gtFine/val/ulm/ulm_000000_000019_gtFine_labelIds.png'), W, H, ids);
-    const r = checkDataset({ dataset: 'cityscapes', root, split: 'val' });
+    const r = await checkDataset({ dataset: 'cityscapes', root, split: 'val', workers: 0 });
     expect(r).toEqual({ images: 1, labels: 1, problems: [], histogram: expectedHistogram([ids], CITYSCAPES_ID_NAMES) });
     writeFileSync(join(root, 'val.lst'), 'leftImg8bit/val/ulm/ulm_000000_000019_leftImg8bit.png\nleftImg8bit/val/ulm/gone_leftImg8bit.png\n');
-    const r2 = checkDataset({ dataset: 'cityscapes', root, split: 'val.lst' });
+    const r2 = await checkDataset({ dataset: 'cityscapes', root, split: 'val.lst', workers: 0 });
     expect(r2.images).toBe(1);
     expect(r2.problems).toEqual([
       { file: join(root, 'leftImg8bit/val/ulm/gone_leftImg8bit.png'), problem: expect.stringMatching(/^missing image/) },
@@ -49,7 +49,7 @@ describe('checkDataset', () => {
     ]);
   });
 
-  it('names the file of every problem in a broken GTAV tree', () => {
+  it('names the file of every problem in a broken GTAV tree, the same with worker threads', async () => {
     const root = tempRoot('chk-gtav');
     const ids = idPattern(W, H, [7, 26, 34, 0]);
     const good = (n: string): void => {
@@ -69,7 +69,10 @@ describe('checkDataset', () => {
     writeGtavLabel(join(root, 'labels/f_values.png'), W, H, idPattern(W, H, [7, 40, 41]));
     writeGtavLabel(join(root, 'labels/g_orphan.png'), W, H, ids);
 
-    const r = checkDataset({ dataset: 'gtav', root });
+    const progress: number[] = [];
+    const r = await checkDataset({ dataset: 'gtav', root, workers: 0, onProgress: (d) => progress.push(d) });
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await checkDataset({ dataset: 'gtav', root, workers: 2 })).toEqual(r);
     expect(r.images).toBe(6);
     expect(r.labels).toBe(6); // a, c, d, e, f + the orphan
     const byFile = Object.fromEntries(r.problems.map((p) => [p.file.slice(root.length + 1), p.problem]));
@@ -91,12 +94,12 @@ describe('checkDataset', () => {
     expect(r.histogram).toEqual(want);
   });
 
-  it('checks a folder of pairs with an id mapping', () => {
+  it('checks a folder of pairs with an id mapping', async () => {
     const root = tempRoot('chk-fold');
     writeRgbPng(join(root, 'images/p.png'), W, H);
     writeGreyPng(join(root, 'labels/p.png'), W, H, idPattern(W, H, [1, 2, 9]));
     writeFileSync(join(root, 'id_map.json'), JSON.stringify({ 1: 'sky', 2: 'ignore' }));
-    const r = checkDataset({ dataset: 'folder', root });
+    const r = await checkDataset({ dataset: 'folder', root, workers: 0 });
     expect(r.problems).toEqual([{ file: join(root, 'labels/p.png'), problem: expect.stringMatching(/ids outside .*id_map\.json mapping \(9\)/) }]);
     expect(r.histogram.sky).toBe(idPattern(W, H, [1, 2, 9]).filter((v) => v === 1).length);
   });
