@@ -23,7 +23,7 @@ interface ModelEntry {
 type ResNetSegDef = SegmentorDef & Parameters<typeof resnetGrid>[1];
 
 /** ResNet backbone + DeepLab-V2 ASPP head: features = layer4, logits = sum of the atrous branches. */
-function resnetAspp(name: string, arch: ResNetArch, rates: readonly number[], numClasses: number): ResNetSegDef {
+export function defineResNetAspp(name: string, arch: ResNetArch, rates: readonly number[], numClasses: number): ResNetSegDef {
   const plan = new ModelPlan();
   const backbone = planResNet(plan, 'backbone', arch);
   const head = planAspp(plan, 'classifier', backbone.outChannels, numClasses, rates);
@@ -49,13 +49,13 @@ export const MODELS = {
   'deeplabv2_resnet101': {
     description: 'DeepLab-V2, ResNet-101 backbone (output stride 8), ASPP rates 6/12/18/24 — the paper\'s model',
     defaultNorm: 'bn',
-    define: (k, norm) => resnetAspp('deeplabv2_resnet101', { ...RESNET101, norm, groups: 32 }, DEEPLABV2_RATES, k),
+    define: (k, norm) => defineResNetAspp('deeplabv2_resnet101', { ...RESNET101, norm, groups: 32 }, DEEPLABV2_RATES, k),
     grid: (s, def) => resnetGrid(s, { layers: (def as ResNetSegDef).layers }),
   },
   'resnet_tiny_aspp': {
     description: 'narrow ResNet (1 bottleneck per layer, widths 8–64, output stride 8) with a DeepLab-V2 ASPP head; trains on a CPU',
     defaultNorm: 'bn',
-    define: (k, norm) => resnetAspp('resnet_tiny_aspp', { ...RESNET_TINY, norm, groups: 8 }, RESNET_TINY_RATES, k),
+    define: (k, norm) => defineResNetAspp('resnet_tiny_aspp', { ...RESNET_TINY, norm, groups: 8 }, RESNET_TINY_RATES, k),
     grid: (s, def) => resnetGrid(s, { layers: (def as ResNetSegDef).layers }),
   },
   'minicity_gn': {
