@@ -9,7 +9,7 @@ import runtime from './_base/runtime.js';
 
 export default defineConfig(mergeConfigs(data, schedule, runtime, {
   name: 'minicity_plca',
-  model: { name: 'minicity-gn' },
+  model: { name: 'minicity_gn' },
   method: {
     mode: 'plca',
     weights: { ce: 1, lovasz: 0.75, association: 0.02, lsr: 0.01 },

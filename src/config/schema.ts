@@ -86,7 +86,7 @@ const dataSchema = z.strictObject({
 
 const modelSchema = z.strictObject({
   /** Registry name of the segmentor (src/models/registry.ts). */
-  name: z.string().min(1).default('deeplabv2-resnet101'),
+  name: z.string().min(1).default('deeplabv2_resnet101'),
   /** Output classes: 19 for GTAV→Cityscapes, 16 for SYNTHIA→Cityscapes. */
   numClasses: posInt.default(19),
   /** Initial weights (a plca checkpoint or imported ImageNet weights); random init when null. */

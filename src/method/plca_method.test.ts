@@ -9,7 +9,7 @@ import { PlcaMethod, type MethodBatches } from './plca_method.js';
 import { PlcaError } from '../util/errors.js';
 
 beforeAll(async () => {
-  await initEngine({ backend: 'cpu' });
+  await initEngine({ backend: 'wasm' });
 });
 
 const K = 4;
@@ -37,7 +37,7 @@ describe('PlcaMethod', () => {
   it('forwards the target first, then the source, both in training mode (reference §4.3)', async () => {
     const b = await batches();
     for (const [mode, want] of [['plca', ['t', 's']], ['source_only', ['s']], ['source_only_lovasz_tgtbn', ['t', 's']]] as const) {
-      const model = createModel('minicity-bn', { numClasses: K, seed: 0 });
+      const model = createModel('minicity_bn', { numClasses: K, seed: 0 });
       const calls = spy(model);
       const r = new PlcaMethod(model, methodCfg(mode)).computeGradients(b);
       tf.dispose([...r.grads.values()]);
@@ -50,8 +50,8 @@ describe('PlcaMethod', () => {
 
   it('lovbn control: the same gradients as source-only + Lovász, but BN statistics also see the target', async () => {
     const b = await batches();
-    const lov = createModel('minicity-bn', { numClasses: K, seed: 0 });
-    const bn = createModel('minicity-bn', { numClasses: K, seed: 0 });
+    const lov = createModel('minicity_bn', { numClasses: K, seed: 0 });
+    const bn = createModel('minicity_bn', { numClasses: K, seed: 0 });
     const gl = new PlcaMethod(lov, methodCfg('source_only_lovasz')).computeGradients(b);
     const gb = new PlcaMethod(bn, methodCfg('source_only_lovasz_tgtbn')).computeGradients(b);
     expect([...gb.grads.keys()]).toEqual([...gl.grads.keys()]);
@@ -67,7 +67,7 @@ describe('PlcaMethod', () => {
 
   it('weights the terms as Eq. (14), with β1 scaled by gradient accumulation as the reference', async () => {
     const b = await batches();
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const cfg = methodCfg('plca', { weights: { ce: 2, lovasz: 0.5, association: 0.3, lsr: 0.05 } });
     const out = tf.tidy(() => {
       const f = new PlcaMethod(model, cfg, 2).forward(b);
@@ -85,7 +85,7 @@ describe('PlcaMethod', () => {
 
   it('maps every Table 1 mode onto its terms', async () => {
     const b = await batches();
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const terms = (mode: MethodMode) => tf.tidy(() => Object.keys(new PlcaMethod(model, methodCfg(mode)).forward(b).terms).sort());
     expect(terms('source_only')).toEqual(['ce']);
     expect(terms('source_only_lovasz')).toEqual(['ce', 'lovasz']);
@@ -102,7 +102,7 @@ describe('PlcaMethod', () => {
 
   it('poisons a term with NaN on request, and names unknown terms', async () => {
     const b = await batches();
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const m = new PlcaMethod(model, methodCfg('source_only_lovasz'));
     const r = m.computeGradients(b, { injectNanTerm: 'lovasz' });
     expect(Number.isNaN(r.terms.lovasz)).toBe(true);
@@ -116,7 +116,7 @@ describe('PlcaMethod', () => {
 
   it('does not leak tensors, in any mode', async () => {
     const b = await batches();
-    const model = createModel('minicity-bn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_bn', { numClasses: K, seed: 0 });
     for (const mode of ['plca', 'source_only_lovasz_tgtbn'] as const) {
       const m = new PlcaMethod(model, methodCfg(mode));
       const run = () => tf.dispose([...m.computeGradients(b).grads.values()]);
@@ -132,7 +132,7 @@ describe('PlcaMethod', () => {
 
   it('needs a target batch for adaptation and labels on the source', async () => {
     const b = await batches();
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const m = new PlcaMethod(model, methodCfg('plca'));
     expect(m.needsTarget).toBe(true);
     expect(new PlcaMethod(model, methodCfg('source_only')).needsTarget).toBe(false);

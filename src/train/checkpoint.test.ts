@@ -97,8 +97,8 @@ describe('restoreModel', () => {
   }
 
   it('loads the weights of the same architecture bit for bit, without leaking tensors', () => {
-    const a = createModel('minicity-bn', { numClasses: 5, seed: 1 });
-    const b = createModel('minicity-bn', { numClasses: 5, seed: 2 });
+    const a = createModel('minicity_bn', { numClasses: 5, seed: 1 });
+    const b = createModel('minicity_bn', { numClasses: 5, seed: 2 });
     const dir = tmp();
     save(a, dir);
     const before = tf.memory().numTensors;
@@ -112,15 +112,15 @@ describe('restoreModel', () => {
 
   it('names the first parameter that does not fit another model', () => {
     const dir9 = tmp();
-    const nine = createModel('minicity-gn', { numClasses: 9, seed: 0 });
+    const nine = createModel('minicity_gn', { numClasses: 9, seed: 0 });
     const p = save(nine, dir9);
-    const five = createModel('minicity-gn', { numClasses: 5, seed: 0 });
+    const five = createModel('minicity_gn', { numClasses: 5, seed: 0 });
     // Only the classifier depends on the class count; it is the first mismatch in model order.
     const firstBad = [...five.params.keys()].find((n) => n.startsWith('classifier'))!;
     expectInvalid(() => restoreModel(five, p), p, `"${firstBad}"`, '[1, 1, 96, 9]');
-    const bn = createModel('minicity-bn', { numClasses: 9, seed: 0 });
+    const bn = createModel('minicity_bn', { numClasses: 9, seed: 0 });
     expectInvalid(() => restoreModel(bn, p), p, 'missing from the checkpoint');
-    const tiny = createModel('resnet-tiny-aspp', { numClasses: 9, seed: 0 });
+    const tiny = createModel('resnet_tiny_aspp', { numClasses: 9, seed: 0 });
     expectInvalid(() => restoreModel(tiny, p), `"${[...tiny.params.keys()][0]}"`);
     for (const m of [nine, five, bn, tiny]) m.dispose();
   });

@@ -11,7 +11,7 @@ const cfgPath = (name: string) => join(REPO_ROOT, 'configs', name);
 describe('configs/', () => {
   it('GTAV→Cityscapes is the paper run (§4.2, reference §4.9)', async () => {
     const c = await loadConfig(cfgPath('gta5_to_cityscapes_plca.ts'));
-    expect(c.model).toMatchObject({ name: 'deeplabv2-resnet101', numClasses: 19 });
+    expect(c.model).toMatchObject({ name: 'deeplabv2_resnet101', numClasses: 19 });
     expect(c.method.mode).toBe('plca');
     expect(c.method.weights).toEqual({ ce: 1, lovasz: 0.75, association: 0.1, lsr: 0.01 });
     expect(c.train.batchSize * c.train.gradAccum).toBe(8);

@@ -66,12 +66,12 @@ function expectIdentical(a: Segmentor, b: Segmentor, ckA: string, ckB: string): 
 describe('resume', () => {
   it('BN net, target BN pass, gradient accumulation, classifier LR ×10: bit-identical', async () => {
     const user: UserConfig = {
-      model: { name: 'minicity-bn', numClasses: K },
+      model: { name: 'minicity_bn', numClasses: K },
       method: { mode: 'source_only', switches: { targetBnForward: true } },
       optim: { lr: 0.01, classifierLrMult: 10 },
       train: { maxIters: 5, polyHorizon: 8, gradAccum: 2, batchSize: 1, checkpointInterval: 100, valInterval: null, logInterval: 1 },
     };
-    const { a, b, ra, rb, outB } = await straightAndResumed('minicity-bn', user, 2);
+    const { a, b, ra, rb, outB } = await straightAndResumed('minicity_bn', user, 2);
     expect(ra.step).toBe(5);
     expect(rb.step).toBe(5);
     expect(rb.losses).toHaveLength(3);
@@ -86,12 +86,12 @@ describe('resume', () => {
 
   it('PLCA (every term, target stream): bit-identical', async () => {
     const user: UserConfig = {
-      model: { name: 'minicity-gn', numClasses: K },
+      model: { name: 'minicity_gn', numClasses: K },
       method: { mode: 'plca' },
       optim: { lr: 0.01 },
       train: { maxIters: 3, polyHorizon: 3, gradAccum: 1, batchSize: 1, checkpointInterval: 100, valInterval: null, logInterval: 1 },
     };
-    const { a, b, ra, rb } = await straightAndResumed('minicity-gn', user, 1);
+    const { a, b, ra, rb } = await straightAndResumed('minicity_gn', user, 1);
     expect(rb.losses).toEqual(ra.losses.slice(1));
     expectIdentical(a, b, ra.checkpoint, rb.checkpoint);
     a.dispose();

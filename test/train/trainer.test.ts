@@ -24,7 +24,7 @@ const source = (seed = 1, batchSize = 2) => new SyntheticStream({ batchSize, hei
 
 function config(extra: UserConfig = {}, overrides: string[] = []) {
   const base: UserConfig = {
-    model: { name: 'minicity-gn', numClasses: K },
+    model: { name: 'minicity_gn', numClasses: K },
     method: { mode: 'source_only' },
     data: { target: null },
     optim: { lr: 0.003 },
@@ -59,7 +59,7 @@ async function heldOutLoss(model: Segmentor): Promise<number> {
 describe('train', () => {
   it('lowers the held-out loss in a few updates, logs every record, keeps the tensor count flat', async () => {
     const out = tmp();
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const before = await heldOutLoss(model);
     const counts: number[] = [];
     const events: TrainEvent[] = [];
@@ -90,7 +90,7 @@ describe('train', () => {
     const out = tmp();
     const events: TrainEvent[] = [];
     const cfg = config({ train: { checkpointInterval: 2 } }, ['debug.injectNanAtStep=3', 'debug.injectNanTerm=ce']);
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const e = await catchPlca(train(cfg, { source: source(), outDir: out, model }, { onEvent: (ev) => events.push(ev) }));
     expect(e.code).toBe('PLCA_NAN_LOSS');
     expect(e.message).toContain('"ce"');
@@ -106,7 +106,7 @@ describe('train', () => {
   it('an abort writes a checkpoint and throws PLCA_INTERRUPTED', async () => {
     const out = tmp();
     const ctl = new AbortController();
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const e = await catchPlca(train(config(), { source: source(), outDir: out, model }, {
       signal: ctl.signal, onEvent: (ev) => { if (ev.type === 'step' && ev.step === 2) ctl.abort(); },
     }));
@@ -118,7 +118,7 @@ describe('train', () => {
 
   it('validates every valInterval updates and at the end', async () => {
     const seen: number[] = [];
-    const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const r = await train(config({ train: { maxIters: 5, polyHorizon: 5, valInterval: 2 } }), {
       source: source(), outDir: tmp(), model, validate: (_m, step) => { seen.push(step); return { mIoU: step / 10 }; },
     });
@@ -129,7 +129,7 @@ describe('train', () => {
 
   it('gives the classifier classifierLrMult × the learning rate', async () => {
     const delta = async (mult: number) => {
-      const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+      const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
       const p0 = new Map([...model.params].map(([n, v]) => [n, v.dataSync().slice()]));
       await train(config({ train: { maxIters: 1, polyHorizon: 10 } }, [`optim.classifierLrMult=${mult}`]), { source: source(), outDir: tmp(), model });
       const d = new Map([...model.params].map(([n, v]) => [n, v.dataSync().map((x, i) => x - p0.get(n)![i])]));
@@ -149,7 +149,7 @@ describe('train', () => {
 
   it('accumulating 2 micro-batches of 1 equals one batch of 2 (GroupNorm net, CE)', async () => {
     const run = async (gradAccum: number, batchSize: number) => {
-      const model = createModel('minicity-gn', { numClasses: K, seed: 0 });
+      const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
       // Two streams of batch 1 in sequence see the same images as one stream of batch 2.
       const s2 = source(5, 2);
       const b = await s2.next();
@@ -170,5 +170,27 @@ describe('train', () => {
     let maxErr = 0;
     a.forEach((x, i) => { maxErr = Math.max(maxErr, Math.abs(x - b[i])); });
     expect(maxErr).toBeLessThan(1e-5);
+  });
+
+  it('PLCA: logs every term and the association diagnostics, and warns once when the cover ratio collapses', async () => {
+    const out = tmp();
+    const events: TrainEvent[] = [];
+    const target = new SyntheticStream({ batchSize: 2, height: H, width: W, numClasses: K, seed: 2, shift: 0.3, labels: false });
+    // A threshold above any cover ratio this run can reach makes the warning fire deterministically.
+    const cfg = config({ method: { mode: 'plca' }, data: {}, train: { maxIters: 2, polyHorizon: 2, collapseCoverRatio: 0.99 } });
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const r = await train(cfg, { source: source(), target, outDir: out, model }, { onEvent: (e) => events.push(e) });
+    const steps = events.filter((e) => e.type === 'step');
+    expect(Object.keys(steps[0].terms).sort()).toEqual(['cass', 'ce', 'fass', 'lovasz', 'lsrS', 'lsrT']);
+    for (const k of ['fass.coverRatio', 'fass.positiveRatio', 'cass.coverRatio', 'cass.positiveRatio']) {
+      expect(steps[0].diagnostics[k], k).toBeGreaterThanOrEqual(0);
+    }
+    const warnings = events.filter((e) => e.type === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ code: 'association_collapse', step: 1, value: steps[0].diagnostics['fass.coverRatio'] });
+    expect(r.collapseWarned).toBe(true);
+    const logged = readFileSync(join(out, 'train_log.jsonl'), 'utf8');
+    expect(logged).toContain('"association_collapse"');
+    model.dispose();
   });
 });

@@ -2,5 +2,5 @@
 import { defineConfig } from '../../../src/config/index.js';
 
 export default defineConfig({
-  model: { name: 'deeplabv2-resnet101', numClasses: 19 },
+  model: { name: 'deeplabv2_resnet101', numClasses: 19 },
 });
