@@ -10,7 +10,8 @@
  * consumer, (3) with a consumer that "trains" for step-ms per batch (busy CPU, as a real step),
  * the time next() waited after the first batch.
  */
-import { mkdtempSync, statSync, rmSync } from 'node:fs';
+import { mkdtempSync, statSync, rmSync, readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 import { initEngine } from '../src/engine/index.js';
@@ -36,7 +37,7 @@ function writeStreetImage(path: string, labelPath: string, w: number, h: number,
       const region = y < horizon ? (x % 512 < 300 ? 11 : 23) : y < horizon + 40 ? 8 : 7;
       const base = region === 23 ? [120, 160, 210] : region === 11 ? [90, 85, 80] : region === 8 ? [180, 150, 170] : [110, 90, 110];
       const tex = ((x * 13) ^ (y * 7)) & 15;
-      for (let c = 0; c < 3; c++) img[3 * i + c] = Math.max(0, Math.min(255, base[c] + tex + Math.floor(rng() * 9) - 4 + (y >> 5)));
+      for (let c = 0; c < 3; c++) img[3 * i + c] = Math.max(0, Math.min(255, base[c] + tex + Math.floor(rng() * 5) - 2 + (y >> 5)));
       lab[i] = (x >> 6) % 9 === 0 && y > horizon ? 26 : region;
     }
   }
@@ -44,10 +45,14 @@ function writeStreetImage(path: string, labelPath: string, w: number, h: number,
   writePalettePng(labelPath, lab, w, h, new Uint8Array(256 * 3).map((_, k) => (k * 37) % 256));
 }
 
-function timeIt(fn: () => void, reps: number): number {
+/** Wall and CPU milliseconds per call; on a shared machine CPU time is the steadier figure. */
+function timeIt(fn: () => void, reps: number): { wallMs: number; cpuMs: number } {
+  fn();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) fn();
-  return (performance.now() - t0) / reps;
+  const c = process.cpuUsage(c0);
+  return { wallMs: +((performance.now() - t0) / reps).toFixed(1), cpuMs: +((c.user + c.system) / 1000 / reps).toFixed(1) };
 }
 
 function busy(ms: number): void {
@@ -76,7 +81,8 @@ async function loaderRun(ds: DatasetDescriptor, workers: number, batch: number, 
   }
   const total = performance.now() - t0;
   await l.close();
-  return { workers, stepMs, imagesPerS: (batches * batch) / (total / 1000), meanWaitMs: waited / batches, maxWaitMs: maxWait };
+  const r = (x: number): number => +x.toFixed(2);
+  return { workers, stepMs, imagesPerS: r((batches * batch) / (total / 1000)), meanWaitMs: r(waited / batches), maxWaitMs: r(maxWait) };
 }
 
 async function main(): Promise<void> {
@@ -90,16 +96,17 @@ async function main(): Promise<void> {
   const mb = ds.items.reduce((s, it) => s + statSync(it.imagePath).size, 0) / n / 1e6;
 
   const decodeMs = timeIt(() => readImage(ds.items[0].imagePath), 3);
+  const pngjsMs = timeIt(() => PNG.sync.read(readFileSync(ds.items[0].imagePath)), 3);
   const labelMs = timeIt(() => readLabel(ds.items[0].labelPath!), 3);
-  const trainMs = timeIt(() => prepareSample(ds, { item: 1, seed: 7 }, { mode: 'train' }), 3);
-  const evalMs = timeIt(() => prepareSample(ds, { item: 1, seed: 7 }, { mode: 'eval' }), 3);
+  const trainMs = timeIt(() => prepareSample(ds, { item: n - 1, seed: 7 }, { mode: 'train' }), 3);
+  const evalMs = timeIt(() => prepareSample(ds, { item: n - 1, seed: 7 }, { mode: 'eval' }), 3);
   const runs = [];
   for (const w of nums(arg('workers', `1,${Math.max(1, availableParallelism() - 1)}`))) {
     for (const s of nums(arg('step-ms', '0,250,1000'))) runs.push(await loaderRun(ds, w, batch, batches, s));
   }
   const report = {
     cores: availableParallelism(), images: n, pngMB: +mb.toFixed(2), batch,
-    singleThreadMs: { decodeImage: decodeMs, decodeLabel: labelMs, trainSample: trainMs, evalSample: evalMs },
+    singleThread: { decodeImage: decodeMs, decodeImagePngjs: pngjsMs, decodeLabel: labelMs, trainSample: trainMs, evalSample: evalMs },
     loader: runs,
   };
   if (!arg('dir', '')) rmSync(dir, { recursive: true, force: true });

@@ -75,6 +75,11 @@ function checkLabel(
     problems.push({ file, problem: why(e) });
     return;
   }
+  if (raw.source === 'channel0' && ds.name !== 'synthia') {
+    // Only SYNTHIA keeps ids in channel 0 of a colour PNG; elsewhere an RGB label is a colour
+    // rendering, and reading its red channel as ids would train on nonsense.
+    problems.push({ file, problem: 'colour (RGB) label: expected label ids as a grey or palette PNG' });
+  }
   if (size && (raw.width !== size.width || raw.height !== size.height)) {
     problems.push({ file, problem: `size mismatch: label is ${raw.width}x${raw.height}, image ${ref.imagePath} is ${size.width}x${size.height}` });
   }

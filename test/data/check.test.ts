@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { checkDataset } from '../../src/data/check.js';
 import {
-  tempRoot, writeRgbPng, writeGreyPng, writeSynthiaLabel, writeGtavLabel, writeBytes, idPattern,
+  tempRoot, writeRgbPng, rgbPixels, writeGreyPng, writeSynthiaLabel, writeGtavLabel, writeBytes, idPattern,
   CITYSCAPES_ID_NAMES, SYNTHIA_ID_NAMES,
 } from './trees.js';
 
@@ -68,18 +68,25 @@ describe('checkDataset', () => {
     writeRgbPng(join(root, 'images/f_values.png'), W, H);
     writeGtavLabel(join(root, 'labels/f_values.png'), W, H, idPattern(W, H, [7, 40, 41]));
     writeGtavLabel(join(root, 'labels/g_orphan.png'), W, H, ids);
+    writeRgbPng(join(root, 'images/h_rgblabel.png'), W, H);
+    writeRgbPng(join(root, 'labels/h_rgblabel.png'), W, H);
 
     const progress: number[] = [];
     const r = await checkDataset({ dataset: 'gtav', root, workers: 0, onProgress: (d) => progress.push(d) });
-    expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await checkDataset({ dataset: 'gtav', root, workers: 2 })).toEqual(r);
-    expect(r.images).toBe(6);
-    expect(r.labels).toBe(6); // a, c, d, e, f + the orphan
-    const byFile = Object.fromEntries(r.problems.map((p) => [p.file.slice(root.length + 1), p.problem]));
+    expect(r.images).toBe(7);
+    expect(r.labels).toBe(7); // a, c, d, e, f, h + the orphan
+    const byFile: Record<string, string> = {};
+    for (const p of r.problems) {
+      const k = p.file.slice(root.length + 1);
+      byFile[k] = byFile[k] ? `${byFile[k]} | ${p.problem}` : p.problem;
+    }
     expect(Object.keys(byFile).sort()).toEqual([
       'images/d_corrupt.png', 'labels/b_nolabel.png', 'labels/c_mismatch.png', 'labels/e_truncated.png',
-      'labels/f_values.png', 'labels/g_orphan.png',
+      'labels/f_values.png', 'labels/g_orphan.png', 'labels/h_rgblabel.png',
     ]);
+    expect(byFile['labels/h_rgblabel.png']).toMatch(/^colour \(RGB\) label/);
     expect(byFile['images/d_corrupt.png']).toMatch(/PLCA_IMAGE_CORRUPT/);
     expect(byFile['labels/b_nolabel.png']).toMatch(/missing label/);
     expect(byFile['labels/c_mismatch.png']).toMatch(/size mismatch: label is 12x6, image .*c_mismatch\.png is 10x6/);
@@ -88,9 +95,9 @@ describe('checkDataset', () => {
     expect(byFile['labels/f_values.png']).toBe(
       `unexpected label values: ${f.filter((v) => v !== 7).length} pixels with ids outside the gtav mapping (40, 41)`);
     expect(byFile['labels/g_orphan.png']).toMatch(/label without an image/);
-    // histogram: a_ok, c_mismatch (still counted), d_corrupt's label, f_values
-    const gtavNames = { ...CITYSCAPES_ID_NAMES } as Record<number, string>;
-    const want = expectedHistogram([ids, idPattern(W + 2, H, [7]), ids, f], gtavNames);
+    // histogram: a_ok, c_mismatch (still counted), d_corrupt's label, f_values, h's red channel
+    const red = Array.from(rgbPixels(W, H)).filter((_, i) => i % 3 === 0);
+    const want = expectedHistogram([ids, idPattern(W + 2, H, [7]), ids, f, red], CITYSCAPES_ID_NAMES);
     expect(r.histogram).toEqual(want);
   });
 
