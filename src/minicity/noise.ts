@@ -6,8 +6,11 @@
  */
 import type { Rng } from './rng.js';
 
-/** Smooth (smoothstep-interpolated) value noise in [−1, 1] on a lattice of `cell` px, at pixel centres. */
-export function valueNoise(W: number, H: number, cell: number, rng: Rng): Float32Array {
+/**
+ * Smooth (smoothstep-interpolated) value noise in [−1, 1] on a lattice of `cell` px, at pixel
+ * centres; written into `out` when given (length W·H).
+ */
+export function valueNoise(W: number, H: number, cell: number, rng: Rng, out: Float32Array = new Float32Array(W * H)): Float32Array {
   const gw = Math.ceil(W / cell) + 2;
   const gh = Math.ceil(H / cell) + 2;
   const grid = new Float32Array(gw * gh);
@@ -20,7 +23,6 @@ export function valueNoise(W: number, H: number, cell: number, rng: Rng): Float3
     const f = gx - ix[x];
     fx[x] = f * f * (3 - 2 * f);
   }
-  const out = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     const gy = (y + 0.5) / cell;
     const iy = Math.floor(gy);
@@ -68,6 +70,22 @@ export function normalQuantileTable(): Float32Array {
     for (let i = 0; i < 65536; i++) quantiles[i] = inverseNormalCdf((i + 0.5) / 65536);
   }
   return quantiles;
+}
+
+/**
+ * Reusable Float32Arrays by (tag, length). Rendering is synchronous and never re-entrant, so
+ * scenes can share their temporaries instead of allocating ~0.3 MB each (GC was ~8 % of the
+ * time). The contents are stale on return: callers overwrite them.
+ */
+const pool = new Map<string, Float32Array>();
+export function scratch(tag: string, length: number): Float32Array {
+  const key = `${tag}:${length}`;
+  let buf = pool.get(key);
+  if (!buf) {
+    buf = new Float32Array(length);
+    pool.set(key, buf);
+  }
+  return buf;
 }
 
 /** Adds N(0, σ²) noise to every entry (two table-quantised normals per 32-bit draw). */

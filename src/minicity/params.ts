@@ -282,7 +282,11 @@ export const styleOverrideSchema = z.strictObject({
   palette: paletteSchema.partial(),
 }).partial();
 
-/** What a `--target-style FILE.json` holds: overrides of the resolved target style and scene. */
+/**
+ * What a `--target-style FILE.json` holds: overrides of the resolved target style (after the
+ * gap k is applied) and scene statistics, e.g.
+ * `{"style": {"blur": 1.2, "palette": {"haze": [0.9, 0.9, 0.92]}}, "scene": {"cars": [3, 8]}}`.
+ */
 export const targetOverrideSchema = z.strictObject({
   style: styleOverrideSchema.optional(),
   scene: sceneParamsSchema.partial().optional(),

@@ -9,7 +9,7 @@ import type { Rng } from './rng.js';
 import type { StyleParams, TextureFactors } from './params.js';
 import { TRAIN_ID, MINICITY_CLASSES } from './classes.js';
 import type { Canvas } from './paint.js';
-import { valueNoise, addGaussianNoise } from './noise.js';
+import { valueNoise, addGaussianNoise, scratch } from './noise.js';
 
 /** Value-noise cell sizes in px: a coarse blotch scale and a fine grain scale. */
 const TEX_SCALES: readonly [number, number] = [7, 2.5];
@@ -46,8 +46,8 @@ function factorTable(f: TextureFactors): Float32Array {
 function texture(cv: Canvas, tex: number, factors: TextureFactors, rng: Rng): void {
   const { width: W, height: H, rgb, label } = cv;
   const table = factorTable(factors);
-  const coarse = valueNoise(W, H, TEX_SCALES[0], rng);
-  const fine = valueNoise(W, H, TEX_SCALES[1], rng);
+  const coarse = valueNoise(W, H, TEX_SCALES[0], rng, scratch('texture-coarse', W * H));
+  const fine = valueNoise(W, H, TEX_SCALES[1], rng, scratch('texture-fine', W * H));
   for (let i = 0; i < W * H; i++) {
     const m = 1 + tex * table[label[i]] * (TEX_WEIGHTS[0] * coarse[i] + TEX_WEIGHTS[1] * fine[i]);
     rgb[3 * i] *= m;
@@ -64,7 +64,7 @@ function gaussianBlur(cv: Canvas, sigma: number): void {
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
   const { width: W, height: H } = cv;
-  const tmp = new Float32Array(cv.rgb.length);
+  const tmp = scratch('blur', cv.rgb.length);
   blurPass(cv.rgb, tmp, k, r, { lines: H, lineStep: 3 * W, n: W, step: 3 });
   blurPass(tmp, cv.rgb, k, r, { lines: W, lineStep: 3, n: H, step: 3 * W });
 }
@@ -156,8 +156,12 @@ function finish(cv: Canvas, s: StyleParams, rng: Rng): Uint8Array {
     for (let i = 0; i < rgb.length; i++) mean += rgb[i];
     mean /= rgb.length;
   }
-  const noise = new Float32Array(rgb.length);
-  if (s.noise > 0) addGaussianNoise(noise, s.noise, rng);
+  const noisy = s.noise > 0;
+  const noise = scratch('noise', rgb.length);
+  if (noisy) {
+    noise.fill(0);
+    addGaussianNoise(noise, s.noise, rng);
+  }
   const lut = s.gamma === 1 ? null : gammaTable(s.gamma);
   const r2 = halfRadiusSquared(cv.width, cv.height);
   const scale = GAMMA_LUT_STEPS / GAMMA_LUT_MAX;
@@ -174,7 +178,7 @@ function finish(cv: Canvas, s: StyleParams, rng: Rng): Uint8Array {
           v = lut[j] + (x - j) * (lut[j + 1] - lut[j]);
         } else v = Math.pow(v, s.gamma);
       }
-      v = v * mult[c] * vig + noise[i];
+      v = v * mult[c] * vig + (noisy ? noise[i] : 0);
       out[i] = v <= 0 ? 0 : v >= 1 ? 255 : (v * 255 + 0.5) | 0;
     }
   }
