@@ -59,92 +59,146 @@ const COVER_KEY = 'fass.coverRatio';
 /** Trains `cfg` on the given streams; see TrainIO and TrainOptions. */
 export async function train(cfg: ResolvedConfig, io: TrainIO, opts: TrainOptions = {}): Promise<TrainResult> {
   const model = io.model ?? createModel(cfg.model.name, { numClasses: cfg.model.numClasses, seed: cfg.train.seed });
-  const method = new PlcaMethod(model, cfg.method, cfg.train.gradAccum);
-  if (method.needsTarget && io.target === undefined) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', `train: method.mode "${cfg.method.mode}" needs a target stream (io.target)`);
+  const run = new Run(cfg, io, opts, model);
+  try {
+    run.start();
+    while (run.step < cfg.train.maxIters) {
+      if (opts.signal?.aborted) throw run.interrupt();
+      await run.update();
+      await run.afterUpdate();
+    }
+    return run.finish();
+  } catch (e) {
+    if (io.model === undefined) model.dispose(); // nobody else can reach it
+    throw e;
+  } finally {
+    run.dispose();
   }
-  const sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
-  const ckptDir = join(io.outDir, 'checkpoints');
-  const log = new RunLog(join(io.outDir, 'train_log.jsonl'), opts.onEvent);
-  saveResolvedConfig(io.outDir, cfg);
-  const lrMult = classifierMultipliers(model, cfg);
-  const { maxIters, polyHorizon, gradAccum } = cfg.train;
+}
 
-  let step = 0;
-  let lastCkpt: string | null = null;
-  const resumedFrom = opts.resume ? latestCheckpoint(ckptDir) ?? null : null;
-  if (resumedFrom !== null) step = restoreRun(resumedFrom, model, sgd, io);
-  else if (cfg.model.pretrained !== null) restoreModel(model, cfg.model.pretrained);
-  lastCkpt = resumedFrom;
-  let savedStep = resumedFrom !== null ? step : -1;
-  const paramCount = [...model.params.values()].reduce((a, v) => a + v.size, 0);
-  log.emit({ type: 'start', step, maxIters, resumedFrom, outDir: io.outDir, model: model.name, mode: cfg.method.mode, params: paramCount });
+/** The state of one training run: model, optimiser, log, step and checkpoint bookkeeping. */
+class Run {
+  step = 0;
+  private lastCkpt: string | null = null;
+  private savedStep = -1;
+  private readonly method: PlcaMethod;
+  private readonly sgd: Sgd;
+  private readonly log: RunLog;
+  private readonly ckptDir: string;
+  private readonly lrMult: Map<string, number>;
+  private readonly t0 = Date.now();
+  private readonly losses: number[] = [];
+  private collapseWarned = false;
+  private lastValidation: Record<string, number> | undefined;
 
-  const save = (): string => {
-    if (lastCkpt !== null && savedStep === step) return lastCkpt;
-    savedStep = step;
-    lastCkpt = saveCheckpoint(ckptDir, {
-      step, modelName: model.name, config: cfg,
-      groups: { params: snapshotTensors(model.params), state: snapshotTensors(model.state), momentum: snapshotTensors(sgd.state()) },
-      streams: { source: io.source.state(), target: io.target?.state() ?? null },
-      extra: { seed: cfg.train.seed },
-    });
-    log.emit({ type: 'checkpoint', step, path: lastCkpt });
-    return lastCkpt;
-  };
+  constructor(private readonly cfg: ResolvedConfig, private readonly io: TrainIO, private readonly opts: TrainOptions,
+    private readonly model: Segmentor) {
+    this.method = new PlcaMethod(model, cfg.method, cfg.train.gradAccum);
+    if (this.method.needsTarget && io.target === undefined) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', `train: method.mode "${cfg.method.mode}" needs a target stream (io.target)`);
+    }
+    this.lrMult = classifierMultipliers(model, cfg);
+    this.sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
+    this.ckptDir = join(io.outDir, 'checkpoints');
+    this.log = new RunLog(join(io.outDir, 'train_log.jsonl'), opts.onEvent);
+  }
 
-  const t0 = Date.now();
-  const losses: number[] = [];
-  let collapseWarned = false;
-  let lastValidation: Record<string, number> | undefined;
-  while (step < maxIters) {
-    if (opts.signal?.aborted) throw interrupt(step, save(), log);
+  /** Saves the resolved config, then resumes from the latest checkpoint or loads pretrained weights. */
+  start(): void {
+    saveResolvedConfig(this.io.outDir, this.cfg);
+    const resumedFrom = this.opts.resume ? latestCheckpoint(this.ckptDir) ?? null : null;
+    if (resumedFrom !== null) {
+      this.step = restoreRun(resumedFrom, this.model, this.sgd, this.io);
+      this.lastCkpt = resumedFrom;
+      this.savedStep = this.step;
+    } else if (this.cfg.model.pretrained !== null) {
+      restoreModel(this.model, this.cfg.model.pretrained);
+    }
+    const params = [...this.model.params.values()].reduce((a, v) => a + v.size, 0);
+    this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.io.outDir,
+      model: this.model.name, mode: this.cfg.method.mode, params });
+  }
+
+  /** One optimiser update: LR, accumulated gradient, NaN check, SGD, log. */
+  async update(): Promise<void> {
+    const { cfg } = this;
     // 1. learning rate of this update (poly over a horizon that may exceed maxIters)
-    const lr = polyLr(cfg.optim.lr, step, polyHorizon, cfg.optim.polyPower);
+    const lr = polyLr(cfg.optim.lr, this.step, cfg.train.polyHorizon, cfg.optim.polyPower);
     // 2. the update's gradient, checked before anything is applied
     const ts = Date.now();
-    const inject = cfg.debug.injectNanAtStep === step ? cfg.debug.injectNanTerm : undefined;
-    const u = await accumulateGradients(method, { source: io.source, target: io.target }, gradAccum, inject);
+    const inject = cfg.debug.injectNanAtStep === this.step ? cfg.debug.injectNanTerm : undefined;
+    const u = await accumulateGradients(this.method, { source: this.io.source, target: this.io.target }, cfg.train.gradAccum, inject);
     const bad = firstNonFinite(u);
     if (bad !== undefined) {
       for (const g of u.grads.values()) g.dispose();
       const value = bad === 'total' ? u.loss : bad === 'gradient' ? u.gradNorm : u.terms[bad];
-      log.emit({ type: 'nan', step, term: bad, lastCheckpoint: lastCkpt });
-      throw nanError(bad, step, value, lastCkpt);
+      this.log.emit({ type: 'nan', step: this.step, term: bad, lastCheckpoint: this.lastCkpt });
+      throw nanError(bad, this.step, value, this.lastCkpt);
     }
     // 3. SGD with momentum and weight decay
-    sgd.step(model.params, u.grads, (name) => lr * (lrMult.get(name) ?? 1));
+    this.sgd.step(this.model.params, u.grads, (name) => lr * (this.lrMult.get(name) ?? 1));
     for (const g of u.grads.values()) g.dispose();
-    step += 1;
-    losses.push(u.loss);
-    // 4. log; warn once when the association collapses
-    const logged = step % cfg.train.logInterval === 0 || step === maxIters;
-    log.emit({ type: 'step', step, maxIters, lr, loss: u.loss, terms: u.terms, diagnostics: u.diagnostics, gradNorm: u.gradNorm,
-      ms: Date.now() - ts, elapsedMs: Date.now() - t0 }, logged);
-    const cover = u.diagnostics[COVER_KEY];
-    if (!collapseWarned && cover !== undefined && cover < cfg.train.collapseCoverRatio) {
-      collapseWarned = true;
-      log.emit({ type: 'warning', step, code: 'association_collapse', value: cover,
-        message: `feature cover ratio ${cover.toFixed(3)} < ${cfg.train.collapseCoverRatio}: source pixels associate to a handful of target pixels; the run is likely collapsing (lower method.weights.association)` });
-    }
-    // 5. validate and checkpoint
-    if (io.validate && ((cfg.train.valInterval !== null && step % cfg.train.valInterval === 0) || step === maxIters)) {
-      lastValidation = await io.validate(model, step);
-      log.emit({ type: 'validation', step, metrics: lastValidation });
-    }
-    if (step % cfg.train.checkpointInterval === 0) save();
+    this.step += 1;
+    this.losses.push(u.loss);
+    // 4. log (every record to onEvent, every logInterval-th to the file)
+    const logged = this.step % cfg.train.logInterval === 0 || this.step === cfg.train.maxIters;
+    this.log.emit({ type: 'step', step: this.step, maxIters: cfg.train.maxIters, lr, loss: u.loss, terms: u.terms,
+      diagnostics: u.diagnostics, gradNorm: u.gradNorm, ms: Date.now() - ts, elapsedMs: Date.now() - this.t0 }, logged);
+    this.checkCollapse(u.diagnostics[COVER_KEY]);
   }
-  const checkpoint = save();
-  sgd.dispose();
-  log.emit({ type: 'end', step, checkpoint, elapsedMs: Date.now() - t0 });
-  return { model, step, checkpoint, losses, collapseWarned, lastValidation };
-}
 
-function interrupt(step: number, checkpoint: string, log: RunLog): PlcaError {
-  log.emit({ type: 'interrupted', step, checkpoint });
-  return new PlcaError('PLCA_INTERRUPTED', `training interrupted after update ${step}; checkpoint written to ${checkpoint}`, {
-    hint: 'run the same command with --resume to continue',
-  });
+  /** Warns once when the feature cover ratio falls below the threshold (notes/minicity-prototype.md §3.4). */
+  private checkCollapse(cover: number | undefined): void {
+    if (this.collapseWarned || cover === undefined || cover >= this.cfg.train.collapseCoverRatio) return;
+    this.collapseWarned = true;
+    this.log.emit({ type: 'warning', step: this.step, code: 'association_collapse', value: cover,
+      message: `feature cover ratio ${cover.toFixed(3)} < ${this.cfg.train.collapseCoverRatio}: source pixels associate to a handful of target pixels; the run is likely collapsing (lower method.weights.association)` });
+  }
+
+  /** 5. validate and checkpoint at their intervals. */
+  async afterUpdate(): Promise<void> {
+    const { valInterval, maxIters, checkpointInterval } = this.cfg.train;
+    if (this.io.validate && ((valInterval !== null && this.step % valInterval === 0) || this.step === maxIters)) {
+      this.lastValidation = await this.io.validate(this.model, this.step);
+      this.log.emit({ type: 'validation', step: this.step, metrics: this.lastValidation });
+    }
+    if (this.step % checkpointInterval === 0) this.save();
+  }
+
+  /** Writes a checkpoint of the current step (once per step). */
+  save(): string {
+    if (this.lastCkpt !== null && this.savedStep === this.step) return this.lastCkpt;
+    const m = this.model;
+    this.lastCkpt = saveCheckpoint(this.ckptDir, {
+      step: this.step, modelName: m.name, config: this.cfg,
+      groups: { params: snapshotTensors(m.params), state: snapshotTensors(m.state), momentum: snapshotTensors(this.sgd.state()) },
+      streams: { source: this.io.source.state(), target: this.io.target?.state() ?? null },
+      extra: { seed: this.cfg.train.seed },
+    });
+    this.savedStep = this.step;
+    this.log.emit({ type: 'checkpoint', step: this.step, path: this.lastCkpt });
+    return this.lastCkpt;
+  }
+
+  interrupt(): PlcaError {
+    const checkpoint = this.save();
+    this.log.emit({ type: 'interrupted', step: this.step, checkpoint });
+    return new PlcaError('PLCA_INTERRUPTED', `training interrupted after update ${this.step}; checkpoint written to ${checkpoint}`, {
+      hint: 'run the same command with --resume to continue',
+    });
+  }
+
+  finish(): TrainResult {
+    const checkpoint = this.save();
+    this.log.emit({ type: 'end', step: this.step, checkpoint, elapsedMs: Date.now() - this.t0 });
+    return { model: this.model, step: this.step, checkpoint, losses: this.losses, collapseWarned: this.collapseWarned,
+      lastValidation: this.lastValidation };
+  }
+
+  /** Frees the momentum buffers (the model belongs to the caller or to the result). */
+  dispose(): void {
+    this.sgd.dispose();
+  }
 }
 
 /** Learning-rate multipliers by parameter name: `classifierLrMult` for the classifier prefixes. */

@@ -91,7 +91,9 @@ describe('train', () => {
     const events: TrainEvent[] = [];
     const cfg = config({ train: { checkpointInterval: 2 } }, ['debug.injectNanAtStep=3', 'debug.injectNanTerm=ce']);
     const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const tensors = tf.memory().numTensors;
     const e = await catchPlca(train(cfg, { source: source(), outDir: out, model }, { onEvent: (ev) => events.push(ev) }));
+    expect(tf.memory().numTensors, 'momentum buffers, gradients and batches freed').toBe(tensors);
     expect(e.code).toBe('PLCA_NAN_LOSS');
     expect(e.message).toContain('"ce"');
     expect(e.message).toContain('update 4');
@@ -130,9 +132,9 @@ describe('train', () => {
   it('gives the classifier classifierLrMult × the learning rate', async () => {
     const delta = async (mult: number) => {
       const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
-      const p0 = new Map([...model.params].map(([n, v]) => [n, v.dataSync().slice()]));
+      const p0 = new Map([...model.params].map(([n, v]) => [n, Array.from(v.dataSync())]));
       await train(config({ train: { maxIters: 1, polyHorizon: 10 } }, [`optim.classifierLrMult=${mult}`]), { source: source(), outDir: tmp(), model });
-      const d = new Map([...model.params].map(([n, v]) => [n, v.dataSync().map((x, i) => x - p0.get(n)![i])]));
+      const d = new Map([...model.params].map(([n, v]) => [n, Array.from(v.dataSync(), (x, i) => x - p0.get(n)![i])]));
       model.dispose();
       return d;
     };
@@ -153,8 +155,8 @@ describe('train', () => {
       // Two streams of batch 1 in sequence see the same images as one stream of batch 2.
       const s2 = source(5, 2);
       const b = await s2.next();
-      const imgs = tf.split(b.images, 2);
-      const labs = tf.split(b.labels!, 2);
+      const imgs = tf.split(b.images, 2) as tf.Tensor4D[];
+      const labs = tf.split(b.labels!, 2) as tf.Tensor3D[];
       let i = 0;
       const stream = gradAccum === 1
         ? { next: async () => ({ images: b.images.clone(), labels: b.labels!.clone() }), state: () => ({}), restore: () => {} }
