@@ -12,7 +12,7 @@ import { contrastLogSoftmax } from './contrast_normalize.js';
 import { cycleAssociate } from './cycle_associate.js';
 import { associationDiagnostics, type AssociationDiagnostics } from './diagnostics.js';
 import { cosineSimilarityFlat, flattenPixels, KL_EPS, l2Normalize, negKlSimilarityFlat } from './similarity.js';
-import { aggregateFlat, type BlockRows, resolveBlockRows, type SimilarityMetric } from './spatial_aggregation.js';
+import { mixAggregateFlat, type BlockRows, resolveBlockRows, type SimilarityMetric } from './spatial_aggregation.js';
 import { similarityOfCycles } from './sim_plca.js';
 
 export interface AssociationOptions {
@@ -50,16 +50,21 @@ function denseCycle(s: tf.Tensor3D, t: tf.Tensor3D, metric: SimilarityMetric) {
   return cycleAssociate(contrastLogSoftmax(s12), contrastLogSoftmax(s21));
 }
 
+/** Image b of [N, L, C] as [L, C]; no copy (and no padded slice gradient) for a batch of 1. */
+export function imageRows(x: tf.Tensor3D, b: number): tf.Tensor2D {
+  const [n, l, c] = x.shape;
+  return (n === 1 ? tf.reshape(x, [l, c]) : tf.reshape(tf.slice(x, [b, 0, 0], [1, l, c]), [l, c])) as tf.Tensor2D;
+}
+
 /** The same per image with bounded memory; the −entropy row term of −KL cancels in Eq. 5. */
 function blockedCycle(s: tf.Tensor3D, t: tf.Tensor3D, metric: SimilarityMetric, rows: number) {
-  const [n, l1, c] = s.shape;
-  const l2 = t.shape[1];
+  const [n, l1] = s.shape;
   const mid = new Int32Array(n * l1);
   const end = new Int32Array(n * l1);
   const parts: tf.Tensor1D[] = [];
   for (let b = 0; b < n; b++) {
-    const sb = tf.reshape(tf.slice(s, [b, 0, 0], [1, l1, c]), [l1, c]) as tf.Tensor2D;
-    const tb = tf.reshape(tf.slice(t, [b, 0, 0], [1, l2, c]), [l2, c]) as tf.Tensor2D;
+    const sb = imageRows(s, b);
+    const tb = imageRows(t, b);
     const pair: BilinearPair = metric === 'cos'
       ? { u: l2Normalize(sb), v: l2Normalize(tb) }
       : { u: sb, v: tf.log(tf.add(tb, KL_EPS)) as tf.Tensor2D, u2: tf.log(tf.add(sb, KL_EPS)) as tf.Tensor2D, v2: tb };
@@ -119,7 +124,7 @@ export function associationLoss(
     if (opts.spagg ?? true) {
       const alpha = opts.alpha ?? 0.5;
       check(alpha >= 0 && alpha <= 1, op, `alpha must lie in [0, 1], got ${alpha}`);
-      t = tf.add(tf.mul(t, 1 - alpha), tf.mul(aggregateFlat(t, opts.metric, resolveBlockRows(opts.blockRows, l2, l2)), alpha));
+      t = mixAggregateFlat(t, opts.metric, alpha, resolveBlockRows(opts.blockRows, l2, l2));
     }
     const rows = resolveBlockRows(opts.blockRows, l1, l2);
     const cyc = rows === 0 ? denseCycle(s, t, opts.metric) : blockedCycle(s, t, opts.metric, rows);

@@ -33,15 +33,17 @@ function blockLogits(vr: tf.Tensor2D, vct: tf.Tensor2D, cos: boolean, r0: number
 }
 
 /**
- * Agg(x)_j = Σ_j' w_jj' x_j' for one image with bounded memory. Cosine: w = softmax of the
+ * (1 − α)·x_j + α·Σ_j' w_jj' x_j' for one image with bounded memory (α = 1: the aggregate alone;
+ * the mix is fused so that no extra [L, C] copies are kept for the backward pass). Cosine: w = softmax of the
  * contrast-normalised cosine self-similarity; KL: plain softmax of −KL (the per-row −entropy term
  * of −KL cancels in the softmax and is dropped). Gradients flow through both sides.
  * @param x [L, C]
  * @param rows receiving rows per block
+ * @param alpha share of the aggregate, Eq. 7
  * @returns [L, C]
  * @see Eq. (7), Eq. (8)
  */
-export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: number): tf.Tensor2D {
+export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: number, alpha = 1): tf.Tensor2D {
   const cos = metric === 'cos';
   // cos: S = V Vᵀ with V = x/‖x‖; kl: S = p · log(p + ε)ᵀ (rows p, columns log p).
   const v = cos ? l2Normalize(x) : (tf.tidy(() => tf.log(tf.add(x, KL_EPS))) as tf.Tensor2D);
@@ -58,26 +60,28 @@ export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: num
         const z = blockLogits(vr, vct, cos, r0, n, st, true);
         const lse = tf.logSumExp(z, 1, true);
         st.lse.set(lse.dataSync(), r0);
-        return matmul(tf.exp(tf.sub(z, lse)) as tf.Tensor2D, xx); // [B, L] x [L, C] -> [B, C]
+        const agg = matmul(tf.exp(tf.sub(z, lse)) as tf.Tensor2D, xx); // [B, L] x [L, C] -> [B, C]
+        return alpha === 1 ? agg : tf.add(tf.mul(tf.slice(xx, [r0, 0], [n, c]), 1 - alpha), tf.mul(agg, alpha));
       }));
     }
     vct.dispose();
     save([xx, vv]);
     const value = tf.concat(parts, 0);
     tf.dispose(parts);
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => aggBackward(saved as tf.Tensor2D[], dy as tf.Tensor2D, cos, rows, st, c) };
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => aggBackward(saved as tf.Tensor2D[], dy as tf.Tensor2D, cos, rows, st, c, alpha) };
   });
   const out = f(x, v) as tf.Tensor2D;
   v.dispose();
   return out;
 }
 
-function aggBackward([x, v]: tf.Tensor2D[], dAgg: tf.Tensor2D, cos: boolean, rows: number, st: AggStats, c: number): tf.Tensor2D[] {
+function aggBackward([x, v]: tf.Tensor2D[], dy: tf.Tensor2D, cos: boolean, rows: number, st: AggStats, c: number, alpha: number): tf.Tensor2D[] {
   const l = x.shape[0];
+  const dAgg = alpha === 1 ? dy : (tf.mul(dy, alpha) as tf.Tensor2D);
   const vr = cos ? v : x;
   const vct = tf.transpose(v) as tf.Tensor2D;
   const xt = tf.transpose(x) as tf.Tensor2D;
-  let dX = tf.zeros([l, c]) as tf.Tensor2D;
+  let dX = (alpha === 1 ? tf.zeros([l, c]) : tf.mul(dy, 1 - alpha)) as tf.Tensor2D;
   let dVc = tf.zeros([l, c]) as tf.Tensor2D;
   const dVr: tf.Tensor2D[] = [];
   for (const [r0, n] of ranges(l, rows)) {
@@ -99,6 +103,7 @@ function aggBackward([x, v]: tf.Tensor2D[], dAgg: tf.Tensor2D, cos: boolean, row
     dX.dispose(); dX = a; dVc.dispose(); dVc = b; dVr.push(d);
   }
   tf.dispose([vct, xt]);
+  if (dAgg !== dy) dAgg.dispose();
   const dRows = tf.concat(dVr, 0);
   tf.dispose(dVr);
   const out = cos ? [dX, tf.add(dVc, dRows)] : [tf.add(dX, dRows), dVc];

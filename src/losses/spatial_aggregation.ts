@@ -47,18 +47,24 @@ export function aggregationWeights(xf: tf.Tensor3D, metric: SimilarityMetric): t
     : (tf.softmax(negKlSimilarityFlat(xf, xf)) as tf.Tensor3D));
 }
 
-/** Σ_j' w_jj' x_j' for flattened maps; dense or blocked by `rows` (0 = dense). [N, L, C] */
-export function aggregateFlat(xf: tf.Tensor3D, metric: SimilarityMetric, rows: number): tf.Tensor3D {
+/**
+ * (1 − α)·x + α·Σ_j' w_jj' x_j' for flattened maps, dense or blocked by `rows` (0 = dense).
+ * @param xf [N, L, C]
+ * @returns [N, L, C]
+ */
+export function mixAggregateFlat(xf: tf.Tensor3D, metric: SimilarityMetric, alpha: number, rows: number): tf.Tensor3D {
   if (rows === 0) {
-    return tf.tidy(() => matmul(aggregationWeights(xf, metric), xf)); // [N, L, L] x [N, L, C]
+    return tf.tidy(() => {
+      const agg = matmul(aggregationWeights(xf, metric), xf); // [N, L, L] x [N, L, C]
+      return tf.add(tf.mul(xf, 1 - alpha), tf.mul(agg, alpha)) as tf.Tensor3D;
+    });
   }
   return tf.tidy(() => {
     const [n, l, c] = xf.shape;
+    const one = (x: tf.Tensor2D) => blockedAggregate(x, metric, rows, alpha);
+    if (n === 1) return tf.reshape(one(tf.reshape(xf, [l, c]) as tf.Tensor2D), [1, l, c]) as tf.Tensor3D;
     const parts: tf.Tensor2D[] = [];
-    for (let b = 0; b < n; b++) {
-      const x = tf.reshape(tf.slice(xf, [b, 0, 0], [1, l, c]), [l, c]) as tf.Tensor2D;
-      parts.push(blockedAggregate(x, metric, rows));
-    }
+    for (let b = 0; b < n; b++) parts.push(one(tf.reshape(tf.slice(xf, [b, 0, 0], [1, l, c]), [l, c]) as tf.Tensor2D));
     return tf.stack(parts) as tf.Tensor3D;
   });
 }
@@ -78,7 +84,6 @@ export function spatialAggregate(x: tf.Tensor4D, opts: SpatialAggregateOptions):
   return tf.tidy(() => {
     const xf = flattenPixels(x);
     const l = xf.shape[1];
-    const agg = aggregateFlat(xf, opts.metric, resolveBlockRows(opts.blockRows, l, l));
-    return tf.reshape(tf.add(tf.mul(xf, 1 - alpha), tf.mul(agg, alpha)), x.shape) as tf.Tensor4D;
+    return tf.reshape(mixAggregateFlat(xf, opts.metric, alpha, resolveBlockRows(opts.blockRows, l, l)), x.shape) as tf.Tensor4D;
   });
 }
