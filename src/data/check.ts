@@ -18,7 +18,7 @@ export interface CheckOptions {
   split?: string;
   /** folder only: raw id → train id mapping JSON. */
   idMap?: string;
-  /** Worker threads; 0 checks in the calling thread. @default cores − 1 (at least 1) */
+  /** checkDatasetParallel only: worker threads; 0 checks in the calling thread. @default cores − 1 (at least 1) */
   workers?: number;
   /** Called after each sample, e.g. for a progress bar. */
   onProgress?: (done: number, total: number) => void;
@@ -143,10 +143,21 @@ function report(ds: DatasetDescriptor, items: ItemCheck[]): CheckReport {
 }
 
 /**
- * Checks a dataset in its native layout, decoding in worker threads. Throws only when the
- * layout itself cannot be opened (root or split missing); everything else is a problem.
+ * Checks a dataset in its native layout, in the calling thread. Throws only when the layout
+ * itself cannot be opened (root or split missing); everything else is a problem.
  */
-export async function checkDataset(opts: CheckOptions): Promise<CheckReport> {
+export function checkDataset(opts: CheckOptions): CheckReport {
+  const ds = openDataset({ dataset: opts.dataset, root: opts.root, split: opts.split, idMap: opts.idMap });
+  const results: ItemCheck[] = [];
+  for (let i = 0; i < ds.items.length; i++) {
+    results.push(checkItem(ds, i));
+    opts.onProgress?.(i + 1, ds.items.length);
+  }
+  return report(ds, results);
+}
+
+/** As checkDataset, decoding in worker threads (`workers`, default cores − 1): same report, faster. */
+export async function checkDatasetParallel(opts: CheckOptions): Promise<CheckReport> {
   const ds = openDataset({ dataset: opts.dataset, root: opts.root, split: opts.split, idMap: opts.idMap });
   return checkDescriptor(ds, opts);
 }

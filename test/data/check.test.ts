@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { checkDataset } from '../../src/data/check.js';
+import { checkDataset, checkDatasetParallel } from '../../src/data/check.js';
 import {
   tempRoot, writeRgbPng, rgbPixels, writeGreyPng, writeSynthiaLabel, writeGtavLabel, writeBytes, idPattern,
   CITYSCAPES_ID_NAMES, SYNTHIA_ID_NAMES,
@@ -28,7 +28,7 @@ describe('checkDataset', () => {
       writeRgbPng(join(root, `RGB/${n}.png`), W, H);
       writeSynthiaLabel(join(root, `GT/LABELS/${n}.png`), W, H, ids);
     }
-    const r = await checkDataset({ dataset: 'synthia', root, workers: 0 });
+    const r = checkDataset({ dataset: 'synthia', root });
     expect(r).toEqual({ images: 2, labels: 2, problems: [], histogram: expectedHistogram([ids, ids], SYNTHIA_ID_NAMES) });
     expect(Object.keys(r.histogram)).toEqual([...TRAIN_ORDER, 'ignore']);
   });
@@ -38,10 +38,10 @@ describe('checkDataset', () => {
     const ids = idPattern(W, H, [...Array(34).keys()]);
     writeRgbPng(join(root, 'leftImg8bit/val/ulm/ulm_000000_000019_leftImg8bit.png'), W, H);
     writeGreyPng(join(root, 'gtFine/val/ulm/ulm_000000_000019_gtFine_labelIds.png'), W, H, ids);
-    const r = await checkDataset({ dataset: 'cityscapes', root, split: 'val', workers: 0 });
+    const r = checkDataset({ dataset: 'cityscapes', root, split: 'val' });
     expect(r).toEqual({ images: 1, labels: 1, problems: [], histogram: expectedHistogram([ids], CITYSCAPES_ID_NAMES) });
     writeFileSync(join(root, 'val.lst'), 'leftImg8bit/val/ulm/ulm_000000_000019_leftImg8bit.png\nleftImg8bit/val/ulm/gone_leftImg8bit.png\n');
-    const r2 = await checkDataset({ dataset: 'cityscapes', root, split: 'val.lst', workers: 0 });
+    const r2 = checkDataset({ dataset: 'cityscapes', root, split: 'val.lst' });
     expect(r2.images).toBe(1);
     expect(r2.problems).toEqual([
       { file: join(root, 'leftImg8bit/val/ulm/gone_leftImg8bit.png'), problem: expect.stringMatching(/^missing image/) },
@@ -72,9 +72,9 @@ describe('checkDataset', () => {
     writeRgbPng(join(root, 'labels/h_rgblabel.png'), W, H);
 
     const progress: number[] = [];
-    const r = await checkDataset({ dataset: 'gtav', root, workers: 0, onProgress: (d) => progress.push(d) });
+    const r = checkDataset({ dataset: 'gtav', root, onProgress: (d) => progress.push(d) });
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(await checkDataset({ dataset: 'gtav', root, workers: 2 })).toEqual(r);
+    expect(await checkDatasetParallel({ dataset: 'gtav', root, workers: 2 })).toEqual(r);
     expect(r.images).toBe(7);
     expect(r.labels).toBe(7); // a, c, d, e, f, h + the orphan
     const byFile: Record<string, string> = {};
@@ -106,7 +106,7 @@ describe('checkDataset', () => {
     writeRgbPng(join(root, 'images/p.png'), W, H);
     writeGreyPng(join(root, 'labels/p.png'), W, H, idPattern(W, H, [1, 2, 9]));
     writeFileSync(join(root, 'id_map.json'), JSON.stringify({ 1: 'sky', 2: 'ignore' }));
-    const r = await checkDataset({ dataset: 'folder', root, workers: 0 });
+    const r = checkDataset({ dataset: 'folder', root });
     expect(r.problems).toEqual([{ file: join(root, 'labels/p.png'), problem: expect.stringMatching(/ids outside .*id_map\.json mapping \(9\)/) }]);
     expect(r.histogram.sky).toBe(idPattern(W, H, [1, 2, 9]).filter((v) => v === 1).length);
   });

@@ -180,3 +180,18 @@ describe('loadSample errors name the file', () => {
     await expectPlcaError(() => loadSample(gtavDataset({ root }), at('corrupt')), 'PLCA_IMAGE_CORRUPT', join(root, 'images/corrupt.png'));
   });
 });
+
+describe('split names of GTAV/SYNTHIA', () => {
+  it("scans for 'trainval'/'all', finds NAME.lst under the root, and names what it tried otherwise", async () => {
+    const root = tempRoot('split');
+    for (const n of ['1', '2']) {
+      writeRgbPng(join(root, `images/${n}.png`), W, H);
+      writeGtavLabel(join(root, `labels/${n}.png`), W, H, new Array(W * H).fill(7));
+    }
+    expect(gtavDataset({ root, split: 'trainval' }).items.length).toBe(2);
+    expect(gtavDataset({ root, split: 'all' }).items.length).toBe(2);
+    writeFileSync(join(root, 'trainval.lst'), 'images/2.png labels/2.png\n');
+    expect(gtavDataset({ root, split: 'trainval' }).items.map((i) => i.id)).toEqual(['2']);
+    await expectPlcaError(() => gtavDataset({ root, split: 'val' }), 'PLCA_FILE_NOT_FOUND', join(root, 'val.lst'));
+  });
+});

@@ -80,16 +80,21 @@ export const stripExt = (p: string): string => p.slice(0, p.length - extname(p).
  * working directory), else relative to the dataset root. Returns null when it is no file.
  */
 export function findListFile(split: string, root: string): string | null {
-  for (const p of isAbsolute(split) ? [split] : [resolve(split), join(root, split)]) if (isFile(p)) return p;
+  for (const p of listCandidates(split, root)) if (isFile(p)) return p;
   return null;
+}
+
+/** Where a split list may be: as given, then under the root; a bare name also as NAME.lst / NAME.txt. */
+function listCandidates(split: string, root: string): string[] {
+  const names = extname(split) === '' ? [split, `${split}.lst`, `${split}.txt`] : [split];
+  return names.flatMap((n) => (isAbsolute(n) ? [n] : [resolve(n), join(root, n)]));
 }
 
 /** As findListFile, but fails with PLCA_FILE_NOT_FOUND naming both places it looked. */
 export function requireListFile(split: string, root: string): string {
   const f = findListFile(split, root);
   if (f) return f;
-  const tried = isAbsolute(split) ? split : `${resolve(split)} or ${join(root, split)}`;
-  throw new PlcaError('PLCA_FILE_NOT_FOUND', `split list not found: ${tried}`);
+  throw new PlcaError('PLCA_FILE_NOT_FOUND', `split list not found: tried ${listCandidates(split, root).join(', ')}`);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { join, basename, relative } from 'node:path';
 import type { LabelMapping } from '../label_maps.js';
 import {
-  hasImageExt, requireListFile, readSplitList, requireDir, requireItems, scanFiles, stripExt, type DatasetDescriptor,
+  findListFile, hasImageExt, requireListFile, readSplitList, requireDir, requireItems, scanFiles, stripExt, type DatasetDescriptor,
 } from './common.js';
 
 export interface FlatPairsLayout {
@@ -17,9 +17,15 @@ export interface FlatPairsLayout {
 
 export interface FlatPairsOptions {
   root: string;
-  /** A list file (reference format); without it the image folder is scanned. */
+  /**
+   * A list file (reference format; a bare NAME also finds NAME.lst / NAME.txt under the root).
+   * Absent, or 'all' / 'trainval' without such a file: the image folder is scanned (GTAV and
+   * SYNTHIA have no official splits; the reference trains on all pairs).
+   */
   split?: string;
 }
+
+const WHOLE_DATASET = ['all', 'trainval'];
 
 /** Pairs `imageDir/x.png` with `labelDir/x.png` (a label is always PNG). */
 export function flatPairsDataset(layout: FlatPairsLayout, opts: FlatPairsOptions): DatasetDescriptor {
@@ -28,7 +34,8 @@ export function flatPairsDataset(layout: FlatPairsLayout, opts: FlatPairsOptions
   const labelFor = (imageRel: string): string => join(layout.labelDir, `${stripExt(basename(imageRel))}.png`);
   const idOf = (imageRel: string): string => stripExt(basename(imageRel));
   const base = { name: layout.name, root, labels: layout.labels };
-  if (split) {
+  const list = split ? findListFile(split, root) : null;
+  if (split && (list || !WHOLE_DATASET.includes(split))) {
     return { ...base, items: readSplitList(requireListFile(split, root), root, idOf, labelFor) };
   }
   const imgDir = join(root, layout.imageDir);
