@@ -190,6 +190,12 @@ describe('generateSet', () => {
     expect(a.labels.length).toBe(5 * 64 * 128);
   });
 
+  it('reports progress once per scene', () => {
+    const seen: string[] = [];
+    generateSet({ count: 3, seed: 1, domain: 'source', onProgress: (d, n) => seen.push(`${d}/${n}`) });
+    expect(seen).toEqual(['1/3', '2/3', '3/3']);
+  });
+
   it('source ignores k; target applies k and the override', () => {
     const s = generateSet({ count: 1, seed: 1, domain: 'source', k: 0.9 });
     expect(s.k).toBe(0);

@@ -75,6 +75,8 @@ export interface SetOptions {
   targetStyleOverride?: TargetOverride;
   width?: number;
   height?: number;
+  /** Called after each scene with (done, count), e.g. for a progress bar. */
+  onProgress?: (done: number, count: number) => void;
 }
 
 /** Generates `count` scenes of one domain. */
@@ -97,6 +99,7 @@ export function generateSet(opts: SetOptions): MiniCitySet {
     const s = generateScene(deriveSeed(seed, i), { scene, style, width, height });
     images.set(s.image, i * px * 3);
     labels.set(s.label, i * px);
+    opts.onProgress?.(i + 1, count);
   }
   return { domain, k, seed, count, width, height, images, labels, style, scene };
 }
