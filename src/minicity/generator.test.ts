@@ -190,6 +190,15 @@ describe('generateSet', () => {
     expect(a.labels.length).toBe(5 * 64 * 128);
   });
 
+  it('a scene override reaches the drawing: no cars and no persons when their counts are 0', () => {
+    const t = generateSet({
+      count: 20, seed: 11, domain: 'target', targetStyleOverride: { scene: { cars: [0, 0], persons: [0, 0] } },
+    });
+    const ids = new Set(t.labels);
+    expect(ids.has(TRAIN_ID.car) || ids.has(TRAIN_ID.person)).toBe(false);
+    expect(ids.has(TRAIN_ID.road) && ids.has(TRAIN_ID.pole)).toBe(true);
+  });
+
   it('reports progress once per scene', () => {
     const seen: string[] = [];
     generateSet({ count: 3, seed: 1, domain: 'source', onProgress: (d, n) => seen.push(`${d}/${n}`) });
