@@ -66,6 +66,20 @@ function zeroInsert(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
 }
 
 /**
+ * w[kh−1−i, kw−1−j] as an exchange-matrix product over the flattened kh·kw axis. Why: wasm's
+ * Reverse is a scalar loop (notes/engine.md item 5), while this small product is XNNPACK.
+ */
+function flipSpatial(w: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, ci, co] = w.shape;
+  const k = kh * kw;
+  if (k === 1) return w;
+  const j = new Float32Array(k * k);
+  for (let i = 0; i < k; i++) j[i * k + (k - 1 - i)] = 1;
+  const flat = tf.reshape(w, [k, ci * co]);
+  return tf.reshape(tf.matMul(tf.tensor2d(j, [k, k]), flat), [kh, kw, ci, co]);
+}
+
+/**
  * ∂L/∂x of y = conv(x, w): a stride-1 convolution of the zero-inserted dy with the spatially
  * flipped, in/out-swapped filter at the same dilation ("full" correlation).
  */
@@ -74,7 +88,7 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[],
     const [kh, kw] = w.shape;
     const [, h, wd] = xShape;
     const up = zeroInsert(dy, g.strideH, g.strideW); // [N, oh·sh, ow·sw, Co]
-    const wf = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+    const wf = tf.transpose(flipSpatial(w), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
     // Output length = L + a + b − d(k−1) must equal the input length; L counts the trailing zeros.
     const a = g.dilH * (kh - 1) - g.padTop;
     const b = h - up.shape[1] - a + g.dilH * (kh - 1);

@@ -66,8 +66,8 @@ export function createStepNet(numClasses = 19, inChannels = 3, width = 32, seed 
   const forward = (x: tf.Tensor4D, training: boolean): tf.Tensor4D => tf.tidy(() => {
     let h = bnRelu(conv2d(x, P('conv1.w') as tf.Tensor4D, { stride: 2, pad: 1 }), 'bn1', training); // [N, H/2, W/2, w]
     h = bnRelu(conv2d(h, P('conv2.w') as tf.Tensor4D, { stride: 2, pad: 1 }), 'bn2', training); // [N, H/4, W/4, 2w]
-    h = tf.relu(tf.add(conv2d(h, P('conv3.w') as tf.Tensor4D, { dilation: 2, pad: 2 }), P('conv3.b')));
-    h = tf.relu(tf.add(conv2d(h, P('conv4.w') as tf.Tensor4D, { dilation: 2, pad: 2 }), P('conv4.b')));
+    h = tf.relu(tf.add(conv2d(h, P('conv3.w') as tf.Tensor4D, { dilation: 2, pad: 2 }), P('conv3.b'))) as tf.Tensor4D;
+    h = tf.relu(tf.add(conv2d(h, P('conv4.w') as tf.Tensor4D, { dilation: 2, pad: 2 }), P('conv4.b'))) as tf.Tensor4D;
     const logits = tf.add(conv2d(h, P('cls.w') as tf.Tensor4D), P('cls.b')) as tf.Tensor4D; // [N, H/4, W/4, K]
     return resizeBilinear(logits, [x.shape[1], x.shape[2]]);
   });

@@ -46,8 +46,27 @@ function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend
   }
 }
 
-/** Registers the missing wasm kernels (idempotent). Call after the wasm backend is loaded. */
+/**
+ * Identity that shares the input's buffer (reference-counted) instead of copying it, as the cpu
+ * backend does. Why: the engine clones every tensor a gradient saves (83 Identity calls per step
+ * of the reference step net), and wasm's stock Identity copies each one. Tensors are immutable
+ * (variables swap buffers on assign), so sharing is safe.
+ */
+function identityShared(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  (args.backend as Backend & { incRef(id: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+let registered = false;
+
+/** Registers the missing and replaced wasm kernels (idempotent). Call once wasm is the backend. */
 export function registerWasmKernels(): void {
-  if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')) return;
-  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
+  if (registered) return;
+  registered = true;
+  if (!tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')) {
+    tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
+  }
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({ kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityShared as tf.KernelFunc });
 }
