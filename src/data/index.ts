@@ -13,14 +13,14 @@ export {
 } from './label_maps.js';
 export {
   openDataset, dropLabels, cityscapesDataset, gtavDataset, synthiaDataset, folderDataset, loadSample, readSplitList,
-  DATASET_NAMES,
+  DATASET_NAMES, DATASET_ALIASES,
   type DatasetName, type OpenDatasetOptions, type LoadOptions, type DatasetDescriptor, type SampleRef, type SegSample,
   type CityscapesOptions, type GtavOptions, type SynthiaOptions, type FolderOptions,
 } from './datasets/index.js';
 export {
-  sampleAugment, applyAugment, normalizeImage, evalResize, resizeBilinear, resizeLabelNearest, shortSideSize,
+  sampleAugment, applyAugment, normalizeImage, normalizeSpec, evalResize, resizeBilinear, resizeLabelNearest, shortSideSize,
   CAFFE_BGR_MEAN, IMAGENET_RGB_MEAN, IMAGENET_RGB_STD,
-  type NormalizeMode, type TrainTransformOptions, type AugmentParams,
+  type NormalizeMode, type NormalizeSpec, type TrainTransformOptions, type AugmentParams,
 } from './transforms.js';
 export { hashSeed, mulberry32, permutation, type Rng } from './rng.js';
 export { prepareSample, type PipelineOptions, type PreparedSample } from './sample_pipeline.js';

@@ -54,7 +54,7 @@ export function prepareSample(ds: DatasetDescriptor, job: SampleJob, opts: Pipel
   const p = sampleAugment(rng, s.image.width, s.image.height, opts.augment);
   const out = applyAugment(s.image, s.label, p, opts.augment?.ignoreIndex ?? 255);
   return {
-    item: job.item, id: s.id, height: p.crop, width: p.crop, image: normalizeImage(out.image, norm),
-    label: out.label, labelHeight: out.label ? p.crop : undefined, labelWidth: out.label ? p.crop : undefined,
+    item: job.item, id: s.id, height: p.cropHeight, width: p.cropWidth, image: normalizeImage(out.image, norm),
+    label: out.label, labelHeight: out.label ? p.cropHeight : undefined, labelWidth: out.label ? p.cropWidth : undefined,
   };
 }

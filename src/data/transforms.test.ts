@@ -48,16 +48,16 @@ describe('resize, against Pillow 9.4 (test/data/pil_reference.json)', () => {
 function naiveAugment(img: RgbImage, label: Uint8Array, p: AugmentParams): { image: Uint8Array; label: Uint8Array } {
   const r = resizeBilinear(img, p.height, p.width);
   const l = resizeLabelNearest(label, img.width, img.height, p.height, p.width);
-  const c = p.crop;
-  const image = new Uint8Array(c * c * 3);
-  const lab = new Uint8Array(c * c).fill(255);
-  for (let y = 0; y < c; y++) {
-    for (let x = 0; x < c; x++) {
+  const ch = p.cropHeight, cw = p.cropWidth;
+  const image = new Uint8Array(ch * cw * 3);
+  const lab = new Uint8Array(ch * cw).fill(255);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
       const yy = y + p.top, xx = x + p.left; // coordinates in the flipped, padded image
       if (yy >= p.height || xx >= p.width) continue;
       const sx = p.flip ? p.width - 1 - xx : xx;
-      for (let k = 0; k < 3; k++) image[(y * c + x) * 3 + k] = r.data[(yy * p.width + sx) * 3 + k];
-      lab[y * c + x] = l[yy * p.width + sx];
+      for (let k = 0; k < 3; k++) image[(y * cw + x) * 3 + k] = r.data[(yy * p.width + sx) * 3 + k];
+      lab[y * cw + x] = l[yy * p.width + sx];
     }
   }
   return { image, label: lab };
@@ -93,8 +93,8 @@ describe('training augmentation', () => {
     const img = testImage(40, 24);
     const lab = testLabel(40, 24);
     const rng = mulberry32(7);
-    for (let t = 0; t < 12; t++) {
-      const p = sampleAugment(rng, 40, 24, { minSize: 14, maxSize: 30, cropSize: 16 });
+    for (let t = 0; t < 16; t++) {
+      const p = sampleAugment(rng, 40, 24, { minSize: 14, maxSize: 30, cropSize: t % 2 ? 16 : [12, 20] });
       const got = applyAugment(img, lab, p);
       const want = naiveAugment(img, lab, p);
       expect(Array.from(got.image.data)).toEqual(Array.from(want.image));
@@ -129,6 +129,8 @@ describe('normalisation and evaluation resize', () => {
     const rgb = normalizeImage(img, 'rgb-imagenet');
     expect(rgb[0]).toBeCloseTo((10 / 255 - 0.485) / 0.229, 5);
     expect(rgb[2]).toBeCloseTo((200 / 255 - 0.406) / 0.225, 5);
+    const spec = normalizeImage(img, { channelOrder: 'bgr', scale: 2, mean: [1, 2, 3], std: [2, 4, 8] });
+    expect(Array.from(spec)).toEqual([(400 - 1) / 2, (40 - 2) / 4, (20 - 3) / 8]);
   });
 
   it('resizes the image to the evaluation size and leaves the same-size image alone', () => {

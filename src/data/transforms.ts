@@ -2,7 +2,7 @@
  * Augmentation and normalisation as the reference (`tools/train.py: get_transform`,
  * `data/transforms.py`; reference-implementation §4.8), in pure JS on HWC typed arrays so it
  * runs in loader workers. Training: resize the short side to a random integer in
- * [minSize, maxSize], flip horizontally with p = 0.5, crop a random square (padding the image
+ * [minSize, maxSize], flip horizontally with p = 0.5, crop a random square (or [h, w]) (padding the image
  * with 0 and the label with 255 on the right/bottom), then normalise. Evaluation: resize the
  * image to a fixed size and keep the label at full size.
  *
@@ -21,16 +21,37 @@ export const CAFFE_BGR_MEAN = [104.00698793, 116.66876762, 122.67891434] as cons
 export const IMAGENET_RGB_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_RGB_STD = [0.229, 0.224, 0.225] as const;
 
-/** 'bgr-caffe': channels B, G, R minus CAFFE_BGR_MEAN (default). 'rgb-imagenet': (x/255 − mean)/std, channels R, G, B. */
-export type NormalizeMode = 'bgr-caffe' | 'rgb-imagenet';
+/**
+ * A general normalisation, as the config's `data.normalization`: out[c] = (in[c']·scale − mean[c]) / std[c],
+ * where c' reads the channels in `channelOrder`.
+ */
+export interface NormalizeSpec {
+  channelOrder: 'rgb' | 'bgr';
+  scale: number;
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
+/**
+ * 'bgr-caffe': channels B, G, R minus CAFFE_BGR_MEAN, 0–255 (the reference's default).
+ * 'rgb-imagenet': (x/255 − mean)/std, channels R, G, B. Or any NormalizeSpec.
+ */
+export type NormalizeMode = 'bgr-caffe' | 'rgb-imagenet' | NormalizeSpec;
+
+/** The spec of a normalisation mode. */
+export function normalizeSpec(mode: NormalizeMode): NormalizeSpec {
+  if (mode === 'bgr-caffe') return { channelOrder: 'bgr', scale: 1, mean: CAFFE_BGR_MEAN, std: [1, 1, 1] };
+  if (mode === 'rgb-imagenet') return { channelOrder: 'rgb', scale: 1 / 255, mean: IMAGENET_RGB_MEAN, std: IMAGENET_RGB_STD };
+  return mode;
+}
 
 export interface TrainTransformOptions {
   /** Smallest short side after the random resize. @default 760 */
   minSize?: number;
   /** Largest short side (inclusive). @default 988 (1.3 × 760) */
   maxSize?: number;
-  /** Side of the square crop. @default 730 */
-  cropSize?: number;
+  /** Crop size: a side of a square (the reference) or [height, width]. @default 730 */
+  cropSize?: number | readonly [number, number];
   /** Probability of a horizontal flip. @default 0.5 */
   flipProb?: number;
   /** Label fill for padding. @default 255 */
@@ -46,7 +67,8 @@ export interface AugmentParams {
   /** Crop corner in the resized, flipped, padded image. */
   top: number;
   left: number;
-  crop: number;
+  cropHeight: number;
+  cropWidth: number;
 }
 
 /** torchvision `F.resize(img, size)` with an int: the short side becomes `size`, the long side int(size·long/short). */
@@ -59,17 +81,19 @@ export function shortSideSize(width: number, height: number, size: number): { wi
 export function sampleAugment(rng: Rng, width: number, height: number, opts: TrainTransformOptions = {}): AugmentParams {
   const minSize = opts.minSize ?? 760;
   const maxSize = opts.maxSize ?? 988;
-  const crop = opts.cropSize ?? 730;
-  if (!(minSize > 0 && maxSize >= minSize && crop > 0)) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in sampleAugment: need 0 < minSize ≤ maxSize and cropSize > 0, got ${minSize}, ${maxSize}, ${crop}`);
+  const c = opts.cropSize ?? 730;
+  const [ch, cw] = typeof c === 'number' ? [c, c] : c;
+  if (!(Number.isInteger(minSize) && minSize > 0 && maxSize >= minSize && ch > 0 && cw > 0)) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT',
+      `Error in sampleAugment: need integers 0 < minSize ≤ maxSize and a positive crop, got ${minSize}, ${maxSize}, ${ch}x${cw}`);
   }
   const size = randInt(rng, minSize, maxSize);
   const r = shortSideSize(width, height, size);
   const flip = rng() < (opts.flipProb ?? 0.5);
   // Padding happens only on the right/bottom, so the crop corner ranges over the padded size.
-  const top = randInt(rng, 0, Math.max(r.height, crop) - crop);
-  const left = randInt(rng, 0, Math.max(r.width, crop) - crop);
-  return { height: r.height, width: r.width, flip, top, left, crop };
+  const top = randInt(rng, 0, Math.max(r.height, ch) - ch);
+  const left = randInt(rng, 0, Math.max(r.width, cw) - cw);
+  return { height: r.height, width: r.width, flip, top, left, cropHeight: ch, cropWidth: cw };
 }
 
 interface Taps { start: Int32Array; count: Int32Array; weights: Int32Array; maxTaps: number }
@@ -197,42 +221,40 @@ export function resizeLabelNearest(label: Uint8Array, inW: number, inH: number, 
 export function applyAugment(
   img: RgbImage, label: Uint8Array | undefined, p: AugmentParams, ignoreIndex = 255,
 ): { image: RgbImage; label?: Uint8Array } {
-  const c = p.crop;
-  const h = Math.min(c, p.height - p.top); // the part of the crop inside the resized image
-  const w = Math.min(c, p.width - p.left);
+  const ch = p.cropHeight;
+  const cw = p.cropWidth;
+  const h = Math.min(ch, p.height - p.top); // the part of the crop inside the resized image
+  const w = Math.min(cw, p.width - p.left);
   const x0 = p.flip ? p.width - p.left - w : p.left;
   const win = resizeBilinearWindow(img, p.height, p.width, p.top, x0, h, w);
-  const image = new Uint8Array(c * c * 3); // pad with 0, as pad_if_smaller
-  const lab = label ? new Uint8Array(c * c).fill(ignoreIndex) : undefined;
+  const image = new Uint8Array(ch * cw * 3); // pad with 0, as pad_if_smaller
+  const lab = label ? new Uint8Array(ch * cw).fill(ignoreIndex) : undefined;
   const lwin = label ? resizeLabelNearestWindow(label, img.width, img.height, p.height, p.width, p.top, x0, h, w) : undefined;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const sx = p.flip ? w - 1 - x : x;
       const s = (y * w + sx) * 3;
-      const d = (y * c + x) * 3;
+      const d = (y * cw + x) * 3;
       image[d] = win.data[s]; image[d + 1] = win.data[s + 1]; image[d + 2] = win.data[s + 2];
-      if (lab && lwin) lab[y * c + x] = lwin[y * w + sx];
+      if (lab && lwin) lab[y * cw + x] = lwin[y * w + sx];
     }
   }
-  return { image: { width: c, height: c, channels: 3, data: image }, label: lab };
+  return { image: { width: cw, height: ch, channels: 3, data: image }, label: lab };
 }
 
 /** HWC uint8 RGB → HWC float32 normalised, in the channel order of the mode (BGR for Caffe). */
 export function normalizeImage(img: RgbImage, mode: NormalizeMode = 'bgr-caffe'): Float32Array {
+  const { channelOrder, scale, mean, std } = normalizeSpec(mode);
   const n = img.width * img.height;
   const out = new Float32Array(n * 3);
   const d = img.data;
-  if (mode === 'bgr-caffe') {
-    const [mb, mg, mr] = CAFFE_BGR_MEAN;
-    for (let i = 0; i < n; i++) {
-      out[3 * i] = d[3 * i + 2] - mb;
-      out[3 * i + 1] = d[3 * i + 1] - mg;
-      out[3 * i + 2] = d[3 * i] - mr;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < 3; c++) out[3 * i + c] = (d[3 * i + c] / 255 - IMAGENET_RGB_MEAN[c]) / IMAGENET_RGB_STD[c];
-    }
+  const src = channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  for (let c = 0; c < 3; c++) {
+    // (x·scale − mean)/std as x·a + b, one multiply-add per value.
+    const a = scale / std[c];
+    const b = -mean[c] / std[c];
+    const sc = src[c];
+    for (let i = 0; i < n; i++) out[3 * i + c] = d[3 * i + sc] * a + b;
   }
   return out;
 }

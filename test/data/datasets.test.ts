@@ -190,6 +190,7 @@ describe('split names of GTAV/SYNTHIA', () => {
     }
     expect(gtavDataset({ root, split: 'trainval' }).items.length).toBe(2);
     expect(gtavDataset({ root, split: 'all' }).items.length).toBe(2);
+    expect(openDataset({ dataset: 'gta5', root, split: 'trainval' }).name).toBe('gtav'); // the config's spelling
     writeFileSync(join(root, 'trainval.lst'), 'images/2.png labels/2.png\n');
     expect(gtavDataset({ root, split: 'trainval' }).items.map((i) => i.id)).toEqual(['2']);
     await expectPlcaError(() => gtavDataset({ root, split: 'val' }), 'PLCA_FILE_NOT_FOUND', join(root, 'val.lst'));

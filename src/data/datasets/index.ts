@@ -8,9 +8,12 @@ import type { DatasetDescriptor } from './common.js';
 
 export const DATASET_NAMES = ['cityscapes', 'gtav', 'synthia', 'folder'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
+/** Other spellings accepted by openDataset (the config schema says 'gta5'). */
+export const DATASET_ALIASES = { gta5: 'gtav' } as const satisfies Record<string, DatasetName>;
+const canonical = (name: string): string => (DATASET_ALIASES as Record<string, string>)[name] ?? name;
 
 export interface OpenDatasetOptions {
-  dataset: DatasetName;
+  dataset: DatasetName | keyof typeof DATASET_ALIASES;
   root: string;
   /** Cityscapes: split name or list file (default train); others: a list file (default: scan). */
   split?: string;
@@ -23,7 +26,7 @@ export interface OpenDatasetOptions {
 export function openDataset(opts: OpenDatasetOptions): DatasetDescriptor {
   const { root, split } = opts;
   let ds: DatasetDescriptor;
-  switch (opts.dataset) {
+  switch (canonical(opts.dataset)) {
     case 'cityscapes': return cityscapesDataset({ root, split, labels: opts.labels });
     case 'gtav': ds = gtavDataset({ root, split }); break;
     case 'synthia': ds = synthiaDataset({ root, split }); break;
