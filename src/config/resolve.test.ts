@@ -26,6 +26,7 @@ describe('resolveConfig', () => {
     expect(c.method.mode).toBe('plca');
     expect(c.method.switches).toEqual(MODE_SWITCHES.plca);
     expect(c.data.crop).toEqual([730, 730]);
+    expect(c.data.source).toEqual({ dataset: 'gtav', root: 'data/gtav', split: 'trainval', list: null, idMap: null });
     expect(c.data.normalization.mean).toEqual([104.00698793, 116.66876762, 122.67891434]);
     expect(c.train.polyHorizon).toBeGreaterThan(c.train.maxIters);
   });

@@ -14,7 +14,8 @@ const nonNegInt = z.number().int().nonnegative();
 const size2 = z.tuple([posInt, posInt]);
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
-export const DATASET_NAMES = ['gta5', 'synthia', 'cityscapes', 'minicity'] as const;
+/** The readers of src/data (`openDataset`) plus the generated MiniCity; 'gta5' is an alias of 'gtav'. */
+export const DATASET_NAMES = ['gtav', 'gta5', 'synthia', 'cityscapes', 'folder', 'minicity'] as const;
 
 /**
  * The paper's Table 1 columns plus the BN-statistics control. Each mode fixes the objective's
@@ -40,6 +41,8 @@ const domainSchema = z.strictObject({
   split: z.string().min(1),
   /** Optional list file of samples; the dataset's own split list when null. */
   list: z.string().min(1).nullable().default(null),
+  /** 'folder' only: JSON file mapping raw label ids to train ids. */
+  idMap: z.string().min(1).nullable().default(null),
 });
 
 /** Pixel normalisation (reference §4.8): (x·scale − mean)/std, channels flipped to BGR if asked. */
@@ -65,11 +68,11 @@ const minicitySchema = z.strictObject({
 });
 
 const dataSchema = z.strictObject({
-  source: domainSchema.default({ dataset: 'gta5', root: 'data/gta5', split: 'trainval', list: null }),
+  source: domainSchema.prefault({ dataset: 'gtav', root: 'data/gtav', split: 'trainval' }),
   /** Unlabelled target training domain; null for a source-only run without target data. */
-  target: domainSchema.nullable().default({ dataset: 'cityscapes', root: 'data/cityscapes', split: 'train', list: null }),
+  target: domainSchema.nullable().prefault({ dataset: 'cityscapes', root: 'data/cityscapes', split: 'train' }),
   /** Validation set (target domain, labelled). */
-  val: domainSchema.nullable().default({ dataset: 'cityscapes', root: 'data/cityscapes', split: 'val', list: null }),
+  val: domainSchema.nullable().prefault({ dataset: 'cityscapes', root: 'data/cityscapes', split: 'val' }),
   /** Random short-side resize range [min, max] in px (reference LOADSIZE .. 1.3·LOADSIZE). */
   resizeShort: size2.default([760, 988]),
   /** Random crop [H, W]. @default [730, 730] */

@@ -17,7 +17,7 @@ describe('configs/', () => {
     expect(c.train.batchSize * c.train.gradAccum).toBe(8);
     expect(c.train.maxIters).toBe(28 * 372);
     expect(c.train.polyHorizon).toBe(30 * 372);
-    expect(c.data.source.dataset).toBe('gta5');
+    expect(c.data.source.dataset).toBe('gtav');
   });
 
   it('SYNTHIA→Cityscapes has 16 classes and the shorter schedule', async () => {

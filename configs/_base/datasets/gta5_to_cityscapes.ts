@@ -5,7 +5,7 @@ import { defineConfig } from '../../../src/config/index.js';
 export default defineConfig({
   model: { numClasses: 19 },
   data: {
-    source: { dataset: 'gta5', root: 'data/gta5', split: 'trainval' },
+    source: { dataset: 'gtav', root: 'data/gtav', split: 'trainval' },
     target: { dataset: 'cityscapes', root: 'data/cityscapes', split: 'train' },
     val: { dataset: 'cityscapes', root: 'data/cityscapes', split: 'val' },
     resizeShort: [760, 988],
