@@ -93,6 +93,10 @@ class Run {
 
   constructor(private readonly cfg: ResolvedConfig, private readonly io: TrainIO, private readonly opts: TrainOptions,
     private readonly model: Segmentor) {
+    if (model.numClasses !== cfg.model.numClasses) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT',
+        `train: model "${model.name}" has ${model.numClasses} classes but model.numClasses is ${cfg.model.numClasses}`);
+    }
     this.method = new PlcaMethod(model, cfg.method, cfg.train.gradAccum);
     if (this.method.needsTarget && io.target === undefined) {
       throw new PlcaError('PLCA_INVALID_ARGUMENT', `train: method.mode "${cfg.method.mode}" needs a target stream (io.target)`);

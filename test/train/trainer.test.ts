@@ -147,6 +147,9 @@ describe('train', () => {
     const e = await catchPlca(train(config({}, ['optim.classifierLrMult=10', 'optim.classifierPrefixes=["head."]']), { source: source(), outDir: tmp() }));
     expect(e.code).toBe('PLCA_CONFIG_INVALID');
     expect(e.message).toContain('optim.classifierPrefixes');
+    const nine = createModel('minicity_gn', { numClasses: 9, seed: 0 });
+    expect((await catchPlca(train(config(), { source: source(), outDir: tmp(), model: nine }))).message).toContain('model.numClasses is 4');
+    nine.dispose();
   });
 
   it('accumulating 2 micro-batches of 1 equals one batch of 2 (GroupNorm net, CE)', async () => {
