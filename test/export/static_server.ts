@@ -19,10 +19,12 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
     requests.push(path);
     const file = normalize(join(root, path));
     if (!file.startsWith(normalize(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
+      res.writeHead(404, { Connection: 'close' }).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    // `Connection: close`: a kept-alive socket that the server times out while the client
+    // reuses it shows up as ECONNRESET in Node's fetch between tests.
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', Connection: 'close' });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
