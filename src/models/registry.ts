@@ -9,7 +9,7 @@ import { PlannedSegmentor, type Segmentor, type SegmentorDef } from './segmentor
 export interface CreateModelOptions {
   /** output classes (19 GTAV→Cityscapes, 16 SYNTHIA→Cityscapes) */ numClasses: number;
   /** weight-initialisation seed */ seed: number;
-  /** normalisation; fixed by the name for `minicity-*`. @default the model's (BN) */ norm?: NormKind;
+  /** normalisation; fixed by the name for `minicity_*`. @default the model's (BN) */ norm?: NormKind;
 }
 
 interface ModelEntry {
@@ -42,7 +42,7 @@ export const RESNET_TINY: Omit<ResNetArch, 'norm' | 'groups'> = {
   stemChannels: 16, planes: [8, 16, 32, 64], blocks: [1, 1, 1, 1], dilate: [false, true, true],
 };
 /** Rates for the tiny net: the reference's 6…24 on a 92-cell grid span 7–26 % of it; on the
- *  8×16 grid of a 64×128 input 1…4 spans a similar fraction. */
+ *  9×17 grid of a 64×128 input 1…4 spans a similar fraction. */
 export const RESNET_TINY_RATES = [1, 2, 3, 4] as const;
 
 export const MODELS = {
