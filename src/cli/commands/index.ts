@@ -1,7 +1,10 @@
 /** The command table: one file per command; the order is the order in --help. */
 import type { CommandSpec } from '../command.js';
+import { benchEngineCommand } from './bench.js';
 import { configPrintCommand } from './config_print.js';
 import { dataCheckCommand } from './data_check.js';
 import { modelInfoCommand, modelListCommand } from './model_info.js';
 
-export const COMMANDS: readonly CommandSpec[] = [dataCheckCommand, modelInfoCommand, modelListCommand, configPrintCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  dataCheckCommand, modelInfoCommand, modelListCommand, benchEngineCommand, configPrintCommand,
+];
