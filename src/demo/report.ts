@@ -1,0 +1,132 @@
+/**
+ * `report.html`: one self-contained page (inline CSS, inline SVG charts, the mosaic as an
+ * embedded PNG data URI) with the per-class table, the loss and diagnostic curves, the
+ * collapse checks and the settings.
+ */
+import type { DemoResults, RunSummary } from './results.js';
+import type { ArmResult, CurvePoint } from './run_arm.js';
+import { escapeHtml, lineChart, smooth, type Series } from './svg.js';
+
+const f1 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+
+function seriesOf(curve: CurvePoint[], pick: (p: CurvePoint) => number | undefined, name: string, w: number, extra: Partial<Series> = {}): Series {
+  const pts = curve.map((p) => [p.step, pick(p) ?? NaN] as [number, number]).filter(([, y]) => Number.isFinite(y));
+  return { name, points: smooth(pts, w), ...extra };
+}
+
+/** Charts: total loss of both arms, PLCA's terms, association diagnostics, target-val mIoU. */
+export function reportCharts(so: ArmResult, pl: ArmResult, coverThreshold = 0.1): string[] {
+  const w = Math.max(1, Math.round(pl.curve.length / 60));
+  const charts = [
+    lineChart([
+      seriesOf(so.curve, (p) => p.loss, 'source only: total', w),
+      seriesOf(pl.curve, (p) => p.loss, 'PLCA: total', w),
+    ], { title: 'Training loss (weighted total)', xLabel: 'update' }),
+    lineChart(['ce', 'lovasz', 'fass', 'cass', 'lsrS', 'lsrT']
+      .map((t) => seriesOf(pl.curve, (p) => p.terms[t], t, w))
+      .filter((s) => s.points.length > 0), { title: 'PLCA loss terms (unweighted)', xLabel: 'update' }),
+    lineChart([
+      seriesOf(pl.curve, (p) => p.diagnostics['fass.coverRatio'], 'feature cover ratio', w),
+      seriesOf(pl.curve, (p) => p.diagnostics['fass.positiveRatio'], 'feature positive ratio', w),
+      seriesOf(pl.curve, (p) => p.diagnostics['cass.coverRatio'], 'prediction cover ratio', w, { dashed: true }),
+      seriesOf(pl.curve, (p) => p.diagnostics['cass.positiveRatio'], 'prediction positive ratio', w, { dashed: true }),
+    ].filter((s) => s.points.length > 0), {
+      title: 'PLCA association diagnostics (no target labels)', xLabel: 'update', yRange: [0, 1],
+      hline: { y: coverThreshold, label: `collapse warning (cover < ${coverThreshold})` },
+    }),
+  ];
+  if (so.valCurve.length > 0 || pl.valCurve.length > 0) {
+    charts.push(lineChart([
+      { name: 'source only', points: so.valCurve.map((p) => [p.step, p.mIoU]) },
+      { name: 'PLCA', points: pl.valCurve.map((p) => [p.step, p.mIoU]) },
+    ], { title: 'Target-val mIoU during training (shown, never used to select)', xLabel: 'update' }));
+  }
+  return charts.filter((c) => c.length > 0);
+}
+
+function classTable(a: RunSummary, b: RunSummary, gain: number): string {
+  const rows = Object.keys(a.perClass).map((c) => {
+    const x = a.perClass[c];
+    const y = b.perClass[c];
+    const d = x !== null && y !== null ? signed(y - x) : '–';
+    return `<tr><td>${escapeHtml(c)}</td><td>${f1(x)}</td><td>${f1(y)}</td><td>${d}</td></tr>`;
+  });
+  return `<table><thead><tr><th>class (target val IoU, %)</th><th>${escapeHtml(a.label)}</th><th>${escapeHtml(b.label)}</th><th>gain</th></tr></thead>
+<tbody>${rows.join('')}</tbody>
+<tfoot><tr><th>mIoU</th><th>${f1(a.mIoU)}</th><th>${f1(b.mIoU)}</th><th>${signed(gain)}</th></tr>
+<tr><td>source-val mIoU (sanity)</td><td>${f1(a.sourceMIoU)}</td><td>${f1(b.sourceMIoU)}</td><td></td></tr>
+<tr><td>pixel accuracy (target)</td><td>${f1(a.pixelAccuracy)}</td><td>${f1(b.pixelAccuracy)}</td><td></td></tr></tfoot></table>`;
+}
+
+function collapseBlock(res: DemoResults): string {
+  const items = (['source_only', 'plca'] as const).map((k) => {
+    const r = res.runs[k];
+    const c = r.collapse;
+    const cover = c.minCoverRatio === null ? 'no association' : `min feature cover ratio ${c.minCoverRatio.toFixed(3)} (start ${c.initialCoverRatio!.toFixed(2)})`;
+    const state = c.collapsed ? `<b class="bad">COLLAPSE DETECTED</b>: ${c.reasons.map(escapeHtml).join('; ')}` : '<span class="ok">healthy</span>';
+    return `<li>${escapeHtml(r.label)}: ${state} — ${cover}, ${c.classesPredicted} classes predicted on target images</li>`;
+  });
+  return `<ul>${items.join('')}</ul>`;
+}
+
+function settingsTable(res: DemoResults): string {
+  const s = res.settings;
+  const rows: Array<[string, string]> = [
+    ['seed', String(s.seed)], ['target gap k', String(s.k)], ['updates per arm', String(s.steps)],
+    ['images (train per domain / target val)', `${s.trainImages} / ${s.valImages}`],
+    ['batch', `${s.batchSize} source + ${s.batchSize} target`], ['lr (poly 0.9, SGD momentum 0.9)', String(s.lr)],
+    ['loss weights', `${s.weighting}: ${Object.entries(s.weights).map(([k, v]) => `${k} ${v}`).join(', ')}`],
+    ['association grid', `features ×${s.associationScale} (stride ${4 / s.associationScale})`],
+    ['network', s.model], ['engine', `${s.backend}, ${s.threads} thread(s)`],
+    ['wall time', `${res.wallSeconds.toFixed(0)} s (data ${res.diagnostics.dataGenerationSeconds.toFixed(1)} s)`],
+  ];
+  return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+}
+
+export interface ReportInputs {
+  results: DemoResults;
+  sourceOnly: ArmResult;
+  plca: ArmResult;
+  /** the Fig. 3-style mosaic */
+  mosaic: Buffer;
+  mosaicRows: number;
+}
+
+/** The whole page. */
+export function renderReport(x: ReportInputs): string {
+  const r = x.results;
+  const so = r.runs.source_only;
+  const pl = r.runs.plca;
+  const verdict = `PLCA ${f1(pl.mIoU)} vs source only ${f1(so.mIoU)} target-val mIoU: <b>${signed(r.gain)}</b> points`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>plca demo — MiniCity</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 12px;color:#222}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 9px;text-align:right}
+td:first-child,th:first-child{text-align:left}tfoot th,tfoot td{background:#f5f5f5}
+.kv td{text-align:left}.bad{color:#b00}.ok{color:#070}.charts{display:flex;flex-wrap:wrap;gap:8px}
+.mosaic img{image-rendering:pixelated;max-width:100%}.note{color:#555;font-size:13px}
+</style></head><body>
+<h1>plca demo: Pixel-Level Cycle Association on MiniCity</h1>
+<p>${verdict}. Both nets were trained from the same seed on labelled "game"-style source scenes and
+unlabelled "camera"-style target scenes (gap k = ${r.settings.k}), and scored on labelled target-val scenes at the
+last update: no model selection on target labels.</p>
+<h2>Per-class IoU on the target domain</h2>
+${classTable(so, pl, r.gain)}
+<h2>Collapse check (without target labels)</h2>
+${collapseBlock(r)}
+<p class="note">Flagged when the feature cover ratio (distinct target pixels reached by the cycles over all target pixels, 10-step mean)
+falls below 0.1, or when the predictions on target images use at most two classes.</p>
+<h2>Curves</h2>
+<div class="charts">${reportCharts(x.sourceOnly, x.plca).join('\n')}</div>
+<h2>Target images and predictions (as the paper's Fig. 3)</h2>
+<p class="note">Columns: target image · ground truth · source only · PLCA (Cityscapes palette); ${x.mosaicRows} target-val images.</p>
+<div class="mosaic"><img alt="mosaic: target image, ground truth, source-only and PLCA predictions" src="data:image/png;base64,${x.mosaic.toString('base64')}"></div>
+<h2>Settings</h2>
+${settingsTable(r)}
+<p class="note">Generated ${escapeHtml(r.createdAt)} by plca. results.json beside this file holds every figure shown here.</p>
+</body></html>
+`;
+}

@@ -1,0 +1,92 @@
+// A tiny end-to-end demo and benchmark (few updates, few images): the outputs are complete and
+// well formed. Not a quality check — the numbers come from scripts/minicity_arm.ts runs.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodePng } from '../../src/data/index.js';
+import { runDemo, runMinicityBench, DEMO_CLASS_NAMES } from '../../src/demo/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'plca-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('runDemo (tiny)', () => {
+  it('writes results.json with both runs, per-class IoU by name, finite numbers, and a self-contained report.html', async () => {
+    const lines: string[] = [];
+    const phases = new Set<string>();
+    const before = tf.memory().numTensors;
+    const out = await runDemo({
+      out: join(dir, 'demo'), seed: 3, steps: 2, batchSize: 2, sizes: { train: 6, val: 3 }, curveEvery: 1, mosaicRows: 2,
+      backend: 'wasm', threads: 1, log: (l) => lines.push(l), onProgress: (p) => phases.add(p.phase),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const res = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
+    expect(res.benchmark).toBe('minicity');
+    expect(res.seed).toBe(3);
+    for (const key of ['source_only', 'plca']) {
+      const r = res.runs[key];
+      expect(Number.isFinite(r.mIoU)).toBe(true);
+      expect(r.mIoU).toBeGreaterThanOrEqual(0);
+      expect(r.mIoU).toBeLessThanOrEqual(100);
+      expect(Object.keys(r.perClass)).toEqual([...DEMO_CLASS_NAMES]);
+      for (const v of Object.values(r.perClass)) expect(v === null || (Number.isFinite(v) && v >= 0 && v <= 100)).toBe(true);
+      expect(typeof r.collapse.collapsed).toBe('boolean');
+      expect(r.valCurve.map((p: { step: number }) => p.step)).toEqual([1, 2]);
+    }
+    // The gain is the difference of the two scores, not a separate figure.
+    expect(res.gain).toBeCloseTo(res.runs.plca.mIoU - res.runs.source_only.mIoU, 9);
+    expect(res.wallSeconds).toBeGreaterThan(0);
+    expect(res.settings).toMatchObject({ seed: 3, steps: 2, k: 0.6, trainImages: 6, valImages: 3, batchSize: 2, model: 'minicity-gn' });
+    // PLCA logs the association diagnostics; source-only has none.
+    expect(res.runs.plca.collapse.minCoverRatio).toBeGreaterThan(0);
+    expect(res.runs.source_only.collapse.minCoverRatio).toBeNull();
+    expect(out.results.gain).toBe(res.gain);
+    expect(lines.at(-1)).toBe(`results: ${out.outDir}`);
+    expect(lines.join('\n')).toMatch(/mIoU/);
+    expect([...phases]).toEqual(expect.arrayContaining(['data', 'source_only', 'plca', 'report']));
+
+    const html = readFileSync(out.reportPath, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    for (const c of DEMO_CLASS_NAMES) expect(html).toContain(`<td>${c}</td>`);
+    expect(html).toContain(res.runs.plca.mIoU.toFixed(1));
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(html).not.toMatch(/<script|src="http|href="http/);
+    const m = html.match(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/);
+    expect(m).not.toBeNull();
+    const png = decodePng(Buffer.from(m![1], 'base64'));
+    // 2 rows × 4 columns (image, ground truth, source only, PLCA) of 64×128 tiles at 2×, 3-px gaps.
+    expect([png.width, png.height]).toEqual([4 * 256 + 5 * 3, 2 * 128 + 3 * 3]);
+  });
+
+  it('rejects a bad seed before doing any work', async () => {
+    await expect(runDemo({ out: join(dir, 'bad'), seed: 1.5 })).rejects.toThrow(/seed must be an integer/);
+  });
+});
+
+describe('runMinicityBench (tiny)', () => {
+  it('gives one row per arm with per-seed scores, mean and spread, and the PLCA margin', async () => {
+    const lines: string[] = [];
+    const r = await runMinicityBench({
+      ablation: true, only: ['lovasz', 'bn_lovbn', 'plca'], seeds: [0, 1], steps: 1, batchSize: 2,
+      sizes: { train: 4, val: 2 }, out: join(dir, 'bench'), backend: 'wasm', threads: 1, log: (l) => lines.push(l),
+    });
+    expect(r.rows.map((x) => x.key)).toEqual(['lovasz', 'bn_lovbn', 'plca']);
+    for (const row of r.rows) {
+      expect(Object.keys(row.perSeed)).toEqual(['0', '1']);
+      const v = Object.values(row.perSeed);
+      expect(row.mean).toBeCloseTo((v[0] + v[1]) / 2, 9);
+      expect(row.std).toBeCloseTo(Math.abs(v[0] - v[1]) / Math.SQRT2, 9);
+    }
+    const best = (s: string) => Math.max(r.rows[0].perSeed[s], r.rows[1].perSeed[s]);
+    expect(r.plcaMargin).toEqual({ 0: r.rows[2].perSeed['0'] - best('0'), 1: r.rows[2].perSeed['1'] - best('1') });
+    const saved = JSON.parse(readFileSync(join(dir, 'bench', 'bench.json'), 'utf8'));
+    expect(saved.rows).toHaveLength(3);
+    expect(readFileSync(join(dir, 'bench', 'bench.txt'), 'utf8')).toContain('BN net: + target BN statistics (control)');
+    expect(lines.at(-1)).toMatch(/target-val mIoU/);
+  });
+
+  it('names unknown arms', async () => {
+    await expect(runMinicityBench({ ablation: true, only: ['nope'], seeds: 1 })).rejects.toThrow(/unknown arm\(s\) nope/);
+  });
+});
