@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import jpeg from 'jpeg-js';
@@ -6,7 +6,9 @@ import { PNG } from 'pngjs';
 import { readImage, readLabel, writePng, writePalettePng } from './image_io.js';
 import { CITYSCAPES_PALETTE } from './label_maps.js';
 import { PlcaError } from '../util/errors.js';
-import { tempRoot, writeRgbPng, writeSynthiaLabel, writeGtavLabel } from '../../test/data/trees.js';
+import { tempRoot, writeRgbPng, writeSynthiaLabel, writeGtavLabel, cleanupTrees } from '../../test/data/trees.js';
+
+afterAll(cleanupTrees);
 
 function codeOf(fn: () => unknown): { code: string; message: string } {
   try {

@@ -7,7 +7,9 @@ import type { DatasetDescriptor } from './datasets/common.js';
 import { createLoader, type DataLoader } from './loader.js';
 import { PlcaError } from '../util/errors.js';
 import { expectNoLeak } from '../../test/helpers/expect_tensors.js';
-import { tempRoot, writeRgbPng, writeGtavLabel, writeBytes, idPattern } from '../../test/data/trees.js';
+import { tempRoot, writeRgbPng, writeGtavLabel, writeBytes, idPattern, cleanupTrees } from '../../test/data/trees.js';
+
+afterAll(cleanupTrees);
 
 const augment = { minSize: 14, maxSize: 30, cropSize: 16 };
 let ds: DatasetDescriptor;

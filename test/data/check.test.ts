@@ -1,11 +1,13 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { checkDataset, checkDatasetParallel } from '../../src/data/check.js';
 import {
   tempRoot, writeRgbPng, rgbPixels, writeGreyPng, writeSynthiaLabel, writeGtavLabel, writeBytes, idPattern,
-  CITYSCAPES_ID_NAMES, SYNTHIA_ID_NAMES,
+  CITYSCAPES_ID_NAMES, SYNTHIA_ID_NAMES, cleanupTrees,
 } from './trees.js';
+
+afterAll(cleanupTrees);
 
 const TRAIN_ORDER = ['road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light', 'traffic sign',
   'vegetation', 'terrain', 'sky', 'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle'];

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
@@ -8,8 +8,10 @@ import { CLASS_NAMES } from '../../src/data/label_maps.js';
 import { PlcaError } from '../../src/util/errors.js';
 import {
   tempRoot, writeRgbPng, writeGreyPng, writeSynthiaLabel, writeGtavLabel, writeBytes, idPattern,
-  CITYSCAPES_ID_NAMES, SYNTHIA_ID_NAMES,
+  CITYSCAPES_ID_NAMES, SYNTHIA_ID_NAMES, cleanupTrees,
 } from './trees.js';
+
+afterAll(cleanupTrees);
 
 // Cityscapes train-id order, typed here independently of src/data/label_maps.ts.
 const TRAIN_ORDER = ['road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light', 'traffic sign',

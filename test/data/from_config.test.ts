@@ -1,10 +1,12 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/index.js';
 import { createDataStreams, type DataSectionLike } from '../../src/data/from_config.js';
 import { PlcaError } from '../../src/util/errors.js';
-import { tempRoot, writeRgbPng, writeGtavLabel, writeGreyPng, idPattern } from './trees.js';
+import { tempRoot, writeRgbPng, writeGtavLabel, writeGreyPng, idPattern, cleanupTrees } from './trees.js';
+
+afterAll(cleanupTrees);
 
 let data: DataSectionLike;
 

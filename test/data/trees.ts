@@ -4,14 +4,24 @@
  * labels are encoded with pngjs (independent of plca's own PNG codec); palette labels need plca's
  * encoder (pngjs cannot write palettes), which src/data/png.test.ts checks against pngjs' decoder.
  */
-import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PNG } from 'pngjs';
 import { encodePng } from '../../src/data/png.js';
 
+const created: string[] = [];
+
+/** Removes every directory tempRoot made (call from afterAll). */
+export function cleanupTrees(): void {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh temporary directory; `cleanupTrees` removes it. */
 export function tempRoot(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `plca-data-${tag}-`));
+  const d = mkdtempSync(join(tmpdir(), `plca-data-${tag}-`));
+  created.push(d);
+  return d;
 }
 
 function put(path: string, buf: Buffer): void {
