@@ -210,6 +210,7 @@ export function resizeLabelNearestWindow(
   return out;
 }
 
+/** A whole label map resized by nearest neighbour at pixel centres (PIL NEAREST). */
 export function resizeLabelNearest(label: Uint8Array, inW: number, inH: number, outH: number, outW: number): Uint8Array {
   return resizeLabelNearestWindow(label, inW, inH, outH, outW, 0, 0, outH, outW);
 }

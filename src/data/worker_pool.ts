@@ -44,6 +44,7 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending>();
   private nextJob = 0;
   private failure: Error | null = null;
+  private closed = false;
 
   constructor(size: number, dataset: DatasetDescriptor, pipeline: PipelineOptions = { mode: 'eval' }) {
     this.workers = Array.from({ length: size }, () => spawn({ dataset, pipeline }));
@@ -57,8 +58,6 @@ export class WorkerPool {
       w.unref(); // an idle loader must not keep the process alive
     });
   }
-
-  private closed = false;
 
   get size(): number {
     return this.workers.length;

@@ -33,6 +33,7 @@ export function cityscapesLabelFor(imageRel: string): string {
 /** `.../aachen/aachen_000000_000019_leftImg8bit.png` → `aachen/aachen_000000_000019`. */
 const idOf = (imageRel: string): string => `${basename(dirname(imageRel))}/${basename(imageRel, IMG_SUFFIX)}`;
 
+/** Cityscapes by split folder (scanned, sorted) or list file; labels map ids 0–33 to train ids. */
 export function cityscapesDataset(opts: CityscapesOptions): DatasetDescriptor {
   const { root } = opts;
   const split = opts.split ?? 'train';

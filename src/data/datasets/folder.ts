@@ -32,6 +32,7 @@ function resolveIdMap(root: string, idMap: FolderOptions['idMap']): LabelMapping
   return file ? parseIdMapping(readJsonFile(file), file) : TRAIN_ID_LABELS;
 }
 
+/** A folder of images, unlabelled or paired with labels/ through an id mapping. */
 export function folderDataset(opts: FolderOptions): DatasetDescriptor {
   const { root } = opts;
   requireDir(root, 'root');

@@ -5,6 +5,7 @@ import { flatPairsDataset, type FlatPairsOptions } from './flat_pairs.js';
 
 export type GtavOptions = FlatPairsOptions;
 
+/** GTAV pairs by file name (scanned) or from a list file; labels are palette indices = Cityscapes ids. */
 export function gtavDataset(opts: GtavOptions): DatasetDescriptor {
   return flatPairsDataset({ name: 'gtav', imageDir: 'images', labelDir: 'labels', labels: GTAV_LABELS }, opts);
 }

@@ -8,6 +8,7 @@ import { flatPairsDataset, type FlatPairsOptions } from './flat_pairs.js';
 
 export type SynthiaOptions = FlatPairsOptions;
 
+/** SYNTHIA-RAND-CITYSCAPES pairs by file name (scanned) or from a list file; 16-class task labels. */
 export function synthiaDataset(opts: SynthiaOptions): DatasetDescriptor {
   return flatPairsDataset({ name: 'synthia', imageDir: 'RGB', labelDir: 'GT/LABELS', labels: SYNTHIA_LABELS }, opts);
 }
