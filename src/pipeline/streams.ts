@@ -1,0 +1,150 @@
+/**
+ * The config's `data` section → the trainer's batch streams (src/train/batch_stream.ts). Files
+ * of cityscapes | gtav (gta5) | synthia | folder go through src/data's worker loader
+ * (augmented as reference §4.8); `minicity` domains are generated (src/minicity). Every stream is
+ * wrapped so that what reaches the trainer is in the head's class space (classes.ts) and the
+ * config's normalisation, and a target stream never carries labels. NHWC tensors.
+ *
+ * Not src/data's `createDataStreams`: that one cannot pass `idMap` to folder datasets, knows no
+ * MiniCity and leaves labels in train ids, which a 16- or 9-class head cannot be trained on.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { needsTarget, type ResolvedConfig } from '../config/index.js';
+import { createLoader, openDataset, type DataLoader } from '../data/index.js';
+import { createMiniCityStream } from '../minicity/index.js';
+import type { Batch, BatchStream } from '../train/index.js';
+import { PlcaError } from '../util/errors.js';
+import { headClasses, trainIdToHeadLut } from './classes.js';
+import { miniCitySet } from './minicity_domain.js';
+
+type Domain = NonNullable<ResolvedConfig['data']['target']>;
+type DatasetKind = 'cityscapes' | 'gtav' | 'gta5' | 'synthia' | 'folder';
+
+export interface StreamsOptions {
+  /** Open the target stream. @default whether `method.mode`/switches need target batches (and data.target is set) */
+  withTarget?: boolean;
+}
+
+export interface TrainStreams {
+  /** Labelled source batches: labels are head indices, ignored pixels `method.ignoreIndex`. */
+  source: BatchStream;
+  /** Unlabelled target batches (labels are dropped even when the dataset has them). */
+  target?: BatchStream;
+  /** Stops the loaders' worker threads; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Per-channel `x·a + b` on the images, channels reversed first when `bgr` (MiniCity: x/255 in, config spec out). */
+interface Affine { a: [number, number, number]; b: [number, number, number]; bgr: boolean }
+
+/**
+ * What the trainer sees of an inner stream: labels mapped through a train id → head LUT (or
+ * dropped), images optionally re-normalised. State, restore and close are the inner stream's,
+ * so checkpoints hold the loader's (or MiniCity's) own resumable position.
+ */
+export class ConfiguredStream implements BatchStream {
+  private closed = false;
+
+  constructor(readonly inner: BatchStream, private readonly opts: { lut: Int32Array | null; keepLabels: boolean; affine?: Affine }) {}
+
+  async next(): Promise<Batch> {
+    const b = await this.inner.next();
+    const { lut, keepLabels, affine } = this.opts;
+    const out: Batch = { images: b.images };
+    if (affine) {
+      out.images = tf.tidy(() => {
+        const x = affine.bgr ? tf.reverse(b.images, 3) : b.images;
+        return tf.add(tf.mul(x, tf.tensor1d(affine.a)), tf.tensor1d(affine.b)) as tf.Tensor4D; // [N, H, W, 3]
+      });
+      b.images.dispose();
+    }
+    if (b.labels && keepLabels) {
+      out.labels = lut ? tf.tidy(() => tf.gather(tf.tensor1d(lut, 'int32'), b.labels!) as tf.Tensor as tf.Tensor3D) : b.labels; // [N, H, W]
+      if (lut) b.labels.dispose();
+    } else {
+      b.labels?.dispose(); // a target batch: its labels must never reach training
+    }
+    return out;
+  }
+
+  state(): unknown {
+    return this.inner.state();
+  }
+
+  restore(s: unknown): void {
+    this.inner.restore(s);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.inner.close?.();
+  }
+}
+
+/** The loader's augmentation from the config (reference §4.8: short-side resize, flip, crop). */
+export function augmentOf(data: ResolvedConfig['data']) {
+  return { minSize: data.resizeShort[0], maxSize: data.resizeShort[1], cropSize: data.crop, flipProb: data.flip ? 0.5 : 0 };
+}
+
+/** Opens a file dataset of the config (src/data reads it in place). */
+export function openConfigDataset(d: Domain, labels: boolean) {
+  return openDataset({
+    dataset: d.dataset as DatasetKind, root: d.root, split: d.list ?? d.split, labels, idMap: d.idMap ?? undefined,
+  });
+}
+
+/** The affine map from MiniCity's x/255 RGB to the config's normalisation. */
+function miniCityAffine(n: ResolvedConfig['data']['normalization']): Affine {
+  const a = n.std.map((s) => (255 * n.scale) / s) as Affine['a'];
+  const b = n.mean.map((m, c) => -m / n.std[c]) as Affine['b'];
+  return { a, b, bgr: n.channelOrder === 'bgr' };
+}
+
+function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', seed: number): ConfiguredStream {
+  const labelled = role === 'source';
+  const classes = headClasses(cfg.model.numClasses);
+  const ignore = cfg.method.ignoreIndex;
+  // Labels already in head order with 255 as ignore need no mapping.
+  const lut = labelled && !(classes.identity && ignore === 255) ? trainIdToHeadLut(classes, ignore) : null;
+  const { batchSize } = cfg.train;
+  if (d.dataset === 'minicity') {
+    const set = miniCitySet(cfg.data, d.split, `data.${role}`);
+    const inner = createMiniCityStream(set, { batchSize, seed, flip: cfg.data.flip, normalize: false, withLabels: labelled });
+    return new ConfiguredStream(inner, { lut, keepLabels: labelled, affine: miniCityAffine(cfg.data.normalization) });
+  }
+  const inner: DataLoader = createLoader({
+    dataset: openConfigDataset(d, labelled), batchSize, seed, mode: 'train', augment: augmentOf(cfg.data),
+    normalize: cfg.data.normalization, workers: cfg.data.workers,
+  });
+  return new ConfiguredStream(inner, { lut, keepLabels: labelled });
+}
+
+/**
+ * Source (and target) streams of a config, seeded from `train.seed` (distinct seeds per stream,
+ * so source and target do not draw the same order and crops). Call `close()` when done.
+ * @throws PLCA_CONFIG_INVALID for a head size without a class set, a bad MiniCity split, or a
+ *   target asked for while data.target is null; src/data's errors for missing dataset files
+ */
+export function streamsFromConfig(cfg: ResolvedConfig, opts: StreamsOptions = {}): TrainStreams {
+  const wantTarget = opts.withTarget ?? (needsTarget(cfg.method.switches) && cfg.data.target !== null);
+  if (wantTarget && cfg.data.target === null) {
+    throw new PlcaError('PLCA_CONFIG_INVALID', 'data.target is null, so there is no target stream to open');
+  }
+  const seed = cfg.train.seed;
+  const source = openStream(cfg, cfg.data.source, 'source', seed * 3 + 1);
+  let target: ConfiguredStream | undefined;
+  try {
+    target = wantTarget ? openStream(cfg, cfg.data.target!, 'target', seed * 3 + 2) : undefined;
+  } catch (e) {
+    // The source's workers are already running; the target's error is the one to report.
+    source.close().catch(() => undefined);
+    throw e;
+  }
+  return {
+    source, target,
+    close: async () => {
+      await Promise.all([source.close(), target?.close()]);
+    },
+  };
+}
