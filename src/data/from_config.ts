@@ -14,6 +14,8 @@ export interface DomainLike {
   root: string;
   split: string;
   list?: string | null;
+  /** folder datasets: raw label id → train id JSON (see parseIdMapping). */
+  idMap?: string | null;
 }
 
 /** What createDataStreams reads of the config's `data` section. */
@@ -46,7 +48,9 @@ function open(d: DomainLike, labels: boolean) {
       hint: d.dataset === 'minicity' ? 'MiniCity streams come from src/minicity (benchmarkStreams)' : undefined,
     });
   }
-  return openDataset({ dataset: d.dataset as (typeof DATASET_NAMES)[number], root: d.root, split: d.list ?? d.split, labels });
+  return openDataset({
+    dataset: d.dataset as (typeof DATASET_NAMES)[number], root: d.root, split: d.list ?? d.split, labels, idMap: d.idMap ?? undefined,
+  });
 }
 
 /** Opens the source, target and validation loaders of a config. Call `close()` when done. */

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/index.js';
 import { createDataStreams, type DataSectionLike } from '../../src/data/from_config.js';
@@ -46,6 +47,19 @@ describe('createDataStreams', () => {
     expect(val.labels!.shape).toEqual([1, 16, 32]);
     expect(new Set(val.labels!.dataSync())).toEqual(new Set([0, 10]));
     tf.dispose([src.images, src.labels!, tgt.images, val.images, val.labels!]);
+    await s.close();
+  });
+
+  it('passes idMap to folder datasets', async () => {
+    const root = tempRoot('cfg-fold');
+    writeRgbPng(join(root, 'images/a.png'), 20, 12);
+    writeGreyPng(join(root, 'labels/a.png'), 20, 12, idPattern(20, 12, [1, 2]));
+    writeFileSync(join(root, 'm.json'), JSON.stringify({ 1: 'car', 2: 'ignore' }));
+    const s = createDataStreams({ ...data, source: { dataset: 'folder', root, split: 'all', idMap: join(root, 'm.json') }, target: null, val: null },
+      { batchSize: 1, seed: 0 });
+    const b = await s.source.next();
+    expect([...new Set(b.labels!.dataSync())].sort((x, y) => x - y)).toEqual([13, 255]);
+    tf.dispose([b.images, b.labels!]);
     await s.close();
   });
 

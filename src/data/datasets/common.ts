@@ -90,6 +90,14 @@ function listCandidates(split: string, root: string): string[] {
   return names.flatMap((n) => (isAbsolute(n) ? [n] : [resolve(n), join(root, n)]));
 }
 
+/** Split names that mean "every pair in the folders" unless a list file of that name exists. */
+export const WHOLE_DATASET_SPLITS = ['all', 'trainval'];
+
+/** True when `split` asks for a folder scan: a whole-dataset name with no list file of that name. */
+export function scansWholeDataset(split: string, root: string): boolean {
+  return WHOLE_DATASET_SPLITS.includes(split) && findListFile(split, root) === null;
+}
+
 /** As findListFile, but fails with PLCA_FILE_NOT_FOUND naming both places it looked. */
 export function requireListFile(split: string, root: string): string {
   const f = findListFile(split, root);

@@ -5,7 +5,7 @@
 import { join, basename, relative } from 'node:path';
 import type { LabelMapping } from '../label_maps.js';
 import {
-  findListFile, hasImageExt, requireListFile, readSplitList, requireDir, requireItems, scanFiles, stripExt, type DatasetDescriptor,
+  hasImageExt, requireListFile, scansWholeDataset, readSplitList, requireDir, requireItems, scanFiles, stripExt, type DatasetDescriptor,
 } from './common.js';
 
 export interface FlatPairsLayout {
@@ -25,7 +25,6 @@ export interface FlatPairsOptions {
   split?: string;
 }
 
-const WHOLE_DATASET = ['all', 'trainval'];
 
 /** Pairs `imageDir/x.png` with `labelDir/x.png` (a label is always PNG). */
 export function flatPairsDataset(layout: FlatPairsLayout, opts: FlatPairsOptions): DatasetDescriptor {
@@ -34,8 +33,7 @@ export function flatPairsDataset(layout: FlatPairsLayout, opts: FlatPairsOptions
   const labelFor = (imageRel: string): string => join(layout.labelDir, `${stripExt(basename(imageRel))}.png`);
   const idOf = (imageRel: string): string => stripExt(basename(imageRel));
   const base = { name: layout.name, root, labels: layout.labels };
-  const list = split ? findListFile(split, root) : null;
-  if (split && (list || !WHOLE_DATASET.includes(split))) {
+  if (split && !scansWholeDataset(split, root)) {
     return { ...base, items: readSplitList(requireListFile(split, root), root, idOf, labelFor) };
   }
   const imgDir = join(root, layout.imageDir);

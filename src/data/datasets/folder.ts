@@ -7,7 +7,7 @@ import { PlcaError } from '../../util/errors.js';
 import { isFile } from '../image_io.js';
 import { parseIdMapping, TRAIN_ID_LABELS, type LabelMapping } from '../label_maps.js';
 import {
-  hasImageExt, isDirectory, readJsonFile, readSplitList, requireDir, requireItems, requireListFile, scanFiles,
+  hasImageExt, isDirectory, readJsonFile, readSplitList, requireDir, requireItems, requireListFile, scanFiles, scansWholeDataset,
   stripExt, type DatasetDescriptor,
 } from './common.js';
 
@@ -22,7 +22,7 @@ export interface FolderOptions {
    * @default root/id_map.json when it exists, else the labels are taken as train ids
    */
   idMap?: LabelMapping | string;
-  /** A list file ("image [label]" per line, relative to the root) instead of scanning. */
+  /** A list file ("image [label]" per line, relative to the root) instead of scanning; 'all' scans. */
   split?: string;
 }
 
@@ -47,7 +47,7 @@ export function folderDataset(opts: FolderOptions): DatasetDescriptor {
   const imgDir = join(root, imagesRel);
   const idOf = (imageRel: string): string => stripExt(relative(imagesRel, imageRel));
   const labelFor = labelsRel ? (imageRel: string): string => join(labelsRel, `${idOf(imageRel)}.png`) : undefined;
-  if (opts.split) {
+  if (opts.split && !scansWholeDataset(opts.split, root)) {
     return { name: 'folder', root, labels, items: readSplitList(requireListFile(opts.split, root), root, idOf, labelFor) };
   }
   requireDir(imgDir, 'image');
