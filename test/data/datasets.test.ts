@@ -74,6 +74,17 @@ describe('Cityscapes layout', () => {
     }
   });
 
+  it('reads *_labelTrainIds.png named by a list as train ids, and refuses a mix', async () => {
+    const stem = 'gtFine/val/bremen/bremen_000000_000019';
+    writeGreyPng(join(root, `${stem}_gtFine_labelTrainIds.png`), W, H, idPattern(W, H, [0, 13, 255]));
+    const img = 'leftImg8bit/val/bremen/bremen_000000_000019_leftImg8bit.png';
+    writeFileSync(join(root, 'tid.lst'), `${img} ${stem}_gtFine_labelTrainIds.png\n`);
+    const ds = cityscapesDataset({ root, split: 'tid.lst' });
+    expect(Array.from(loadSample(ds, 0).label!)).toEqual(idPattern(W, H, [0, 13, 255]));
+    writeFileSync(join(root, 'mix.lst'), `${img} ${stem}_gtFine_labelTrainIds.png\n${img}\n`);
+    await expectPlcaError(() => cityscapesDataset({ root, split: 'mix.lst' }), 'PLCA_DATASET_INVALID', 'mix.lst');
+  });
+
   it('names the missing split folder and root', async () => {
     await expectPlcaError(() => cityscapesDataset({ root, split: 'train' }), 'PLCA_DATASET_INVALID', join(root, 'leftImg8bit/train'));
     await expectPlcaError(() => cityscapesDataset({ root: join(root, 'nope') }), 'PLCA_FILE_NOT_FOUND', 'nope');

@@ -3,7 +3,8 @@
  * `gtFine/{split}/{city}/*_gtFine_labelIds.png` (label ids 0–33 → train ids).
  */
 import { join, basename, dirname } from 'node:path';
-import { CITYSCAPES_LABELS } from '../label_maps.js';
+import { PlcaError } from '../../util/errors.js';
+import { CITYSCAPES_LABELS, TRAIN_ID_LABELS, type LabelMapping } from '../label_maps.js';
 import {
   findListFile, isDirectory, readSplitList, requireDir, requireItems, scanFiles, type DatasetDescriptor,
 } from './common.js';
@@ -30,6 +31,20 @@ export function cityscapesLabelFor(imageRel: string): string {
   return parts.join('/');
 }
 
+/**
+ * A list may name `*_labelTrainIds.png` (made by cityscapesScripts' createTrainIdLabelImgs) instead
+ * of `*_labelIds.png`: those already hold train ids, and reading them as label ids would turn
+ * road (0) into "unlabeled" without any unexpected value to warn about.
+ */
+function listLabelMapping(items: { labelPath?: string }[], list: string): LabelMapping {
+  const trainIds = items.filter((it) => it.labelPath?.endsWith('_labelTrainIds.png')).length;
+  if (trainIds === 0) return CITYSCAPES_LABELS;
+  if (trainIds === items.length) return TRAIN_ID_LABELS;
+  throw new PlcaError('PLCA_DATASET_INVALID', `${list} mixes *_labelTrainIds.png and other label files`, {
+    hint: 'use *_gtFine_labelIds.png (mapped by plca) or *_labelTrainIds.png throughout',
+  });
+}
+
 /** `.../aachen/aachen_000000_000019_leftImg8bit.png` → `aachen/aachen_000000_000019`. */
 const idOf = (imageRel: string): string => `${basename(dirname(imageRel))}/${basename(imageRel, IMG_SUFFIX)}`;
 
@@ -44,7 +59,8 @@ export function cityscapesDataset(opts: CityscapesOptions): DatasetDescriptor {
   const list = isDirectory(splitDir) ? null : findListFile(split, root);
   if (list) {
     const items = readSplitList(list, root, idOf, cityscapesLabelFor);
-    return { name: 'cityscapes', root, items: withLabels ? items : items.map(({ labelPath: _l, ...r }) => r), labels };
+    if (!withLabels) return { name: 'cityscapes', root, items: items.map(({ labelPath: _l, ...r }) => r) };
+    return { name: 'cityscapes', root, items, labels: listLabelMapping(items, list) };
   }
   requireDir(splitDir, `Cityscapes split "${split}"`, 'expected leftImg8bit/{split}/{city}/*_leftImg8bit.png, or --split naming a list file');
   const rels = scanFiles(splitDir, (n) => n.endsWith(IMG_SUFFIX), true).map((r) => join('leftImg8bit', split, r));
