@@ -4,7 +4,8 @@ import { benchEngineCommand } from './bench.js';
 import { configPrintCommand } from './config_print.js';
 import { dataCheckCommand } from './data_check.js';
 import { modelInfoCommand, modelListCommand } from './model_info.js';
+import { trainCommand } from './train.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  dataCheckCommand, modelInfoCommand, modelListCommand, benchEngineCommand, configPrintCommand,
+  trainCommand, dataCheckCommand, modelInfoCommand, modelListCommand, benchEngineCommand, configPrintCommand,
 ];
