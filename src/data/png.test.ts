@@ -20,29 +20,39 @@ function pngjsWrite(width: number, height: number, colorType: 0 | 2 | 4 | 6, bit
   return PNG.sync.write(png, { colorType, inputColorType: colorType, bitDepth, inputHasAlpha: colorType >= 4 });
 }
 
-/** A PNG built by hand from rows of already-packed bytes, filter 0; independent of the codec under test. */
-function handPng(w: number, h: number, depth: number, colorType: number, passes: Uint8Array[][], palette?: number[], interlace = 0): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** A PNG from an IHDR body and already filtered+compressed pixel data; independent of the codec under test. */
+function pngFromParts(ihdr: Buffer, idat: Buffer, palette?: number[]): Buffer {
   const chunk = (type: string, body: Buffer): Buffer => {
     const b = Buffer.concat([Buffer.from(type, 'latin1'), body]);
     let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
     const len = Buffer.alloc(4); len.writeUInt32BE(body.length);
     const crc = Buffer.alloc(4); crc.writeUInt32BE((c ^ 0xffffffff) >>> 0);
     return Buffer.concat([len, b, crc]);
   };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = depth; ihdr[9] = colorType; ihdr[12] = interlace;
-  const raw = Buffer.concat(passes.flat().map((r) => Buffer.concat([Buffer.from([0]), Buffer.from(r)])));
   return Buffer.concat([
     Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
     ...(palette ? [chunk('PLTE', Buffer.from(palette))] : []),
-    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+    chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+function ihdrOf(w: number, h: number, depth: number, colorType: number, interlace = 0): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = depth; ihdr[9] = colorType; ihdr[12] = interlace;
+  return ihdr;
+}
+
+/** A PNG built by hand from rows of already-packed bytes, filter 0. */
+function handPng(w: number, h: number, depth: number, colorType: number, passes: Uint8Array[][], palette?: number[], interlace = 0): Buffer {
+  const raw = Buffer.concat(passes.flat().map((r) => Buffer.concat([Buffer.from([0]), Buffer.from(r)])));
+  return pngFromParts(ihdrOf(w, h, depth, colorType, interlace), deflateSync(raw), palette);
 }
 
 describe('decodePng', () => {
@@ -76,6 +86,38 @@ describe('decodePng', () => {
     const p = PNG.sync.read(buf);
     for (let i = 0; i < idx.length; i++) expect(Array.from(p.data.subarray(4 * i, 4 * i + 3))).toEqual(Array.from(palette.subarray(3 * idx[i], 3 * idx[i] + 3)));
   });
+
+  it('undoes every filter type, in the first row and later rows (spec formulas, hand-filtered)', () => {
+    for (const levels of [256, 6]) expectFiltersUndone(Uint8Array.from(testBytes(9 * 10 * 3, 6, levels))); // 6 levels: Paeth ties (b − c = −2(a − c)) occur
+  });
+
+  function expectFiltersUndone(img: Uint8Array): void {
+    const w = 9, h = 10, bpp = 3, stride = w * bpp;
+    const paeth = (a: number, b: number, c: number): number => {
+      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    };
+    const rows: Uint8Array[] = [];
+    const types: number[] = [];
+    for (let y = 0; y < h; y++) {
+      const f = y < 5 ? 4 - y : y % 5; // row 0 is Paeth, then Avg, Up, Sub, None; then all again
+      types.push(f);
+      const r = new Uint8Array(stride + 1);
+      r[0] = f;
+      for (let x = 0; x < stride; x++) {
+        const a = x >= bpp ? img[y * stride + x - bpp] : 0;
+        const b = y > 0 ? img[(y - 1) * stride + x] : 0;
+        const c = x >= bpp && y > 0 ? img[(y - 1) * stride + x - bpp] : 0;
+        const pred = [0, a, b, (a + b) >> 1, paeth(a, b, c)][f];
+        r[x + 1] = (img[y * stride + x] - pred) & 0xff;
+      }
+      rows.push(r);
+    }
+    expect(new Set(types)).toEqual(new Set([0, 1, 2, 3, 4]));
+    const buf = pngFromParts(ihdrOf(w, h, 8, 2), deflateSync(Buffer.concat(rows)));
+    expect(Array.from(decodePng(buf).data)).toEqual(Array.from(img));
+    expect(Array.from(PNG.sync.read(buf).data.filter((_, i) => i % 4 !== 3))).toEqual(Array.from(img));
+  }
 
   it('unpacks 2-bit grey and 4-bit palette rows', () => {
     // 5 pixels of 2 bits: 3,0,1,2,3 -> 11 00 01 10 | 11 000000

@@ -110,12 +110,19 @@ function unfilter(src: Uint8Array, off: number, rows: number, stride: number, bp
       for (let x = 0; x < stride; x++) {
         out[o + x] = src[s + x] + (((x >= bpp ? out[o + x - bpp] : 0) + (y > 0 ? out[p + x] : 0)) >> 1);
       }
+    } else if (y === 0) {
+      // Paeth with no previous row predicts from the left byte alone (Sub).
+      for (let x = 0; x < stride; x++) out[o + x] = src[s + x] + (x >= bpp ? out[o + x - bpp] : 0);
     } else {
-      for (let x = 0; x < stride; x++) {
-        const a = x >= bpp ? out[o + x - bpp] : 0;
-        const b = y > 0 ? out[p + x] : 0;
-        const c = y > 0 && x >= bpp ? out[p + x - bpp] : 0;
-        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+      for (let x = 0; x < bpp; x++) out[o + x] = src[s + x] + out[p + x]; // no left byte: predicts b
+      for (let x = bpp; x < stride; x++) {
+        const a = out[o + x - bpp];
+        const b = out[p + x];
+        const c = out[p + x - bpp];
+        let pa = b - c, pb = a - c, pc = a + b - 2 * c;
+        pa = pa < 0 ? -pa : pa;
+        pb = pb < 0 ? -pb : pb;
+        pc = pc < 0 ? -pc : pc;
         out[o + x] = src[s + x] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
       }
     }
