@@ -48,6 +48,10 @@ export class ConfiguredStream implements BatchStream {
   constructor(readonly inner: BatchStream, private readonly opts: { lut: Int32Array | null; keepLabels: boolean; affine?: Affine }) {}
 
   async next(): Promise<Batch> {
+    // One event-loop turn per batch: Node runs signal handlers (Ctrl-C → AbortSignal) only when
+    // the loop turns, and in-memory streams (MiniCity) resolve as microtasks, so without this an
+    // interrupt would go unseen until the run ends. It costs microseconds.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const b = await this.inner.next();
     const { lut, keepLabels, affine } = this.opts;
     const out: Batch = { images: b.images };

@@ -64,7 +64,11 @@ describe('streamsFromConfig', () => {
       expect(Math.max(...a.labels!.dataSync())).toBeLessThan(9);
       [a, b].forEach(disposeBatch);
     }
+    // Each batch gives the event loop a turn, so a SIGINT handler (→ AbortSignal) can run.
+    let turned = false;
+    setImmediate(() => { turned = true; });
     const t = await s.target!.next();
+    expect(turned).toBe(true);
     expect(t.labels).toBeUndefined();
     disposeBatch(t);
     await s.close();
@@ -73,7 +77,7 @@ describe('streamsFromConfig', () => {
   });
 
   it('MiniCity with Caffe BGR normalisation: channels reversed, 0–255 minus the mean', async () => {
-    const caffe = { channelOrder: 'bgr', scale: 1, mean: [104, 117, 123], std: [1, 1, 1] } as const;
+    const caffe = { channelOrder: 'bgr' as const, scale: 1, mean: [104, 117, 123] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
     const cfg = miniCfg({ data: { normalization: caffe } });
     const s = streamsFromConfig(cfg, { withTarget: false });
     expect(s.target).toBeUndefined();
@@ -138,7 +142,7 @@ describe('validation set', () => {
     const seen = [];
     for await (const s of v.samples()) seen.push(s);
     expect(seen).toHaveLength(2);
-    const s0 = seen[0] as { image: { width: number; height: number }; label: { width: number; height: number; data: Uint8Array } };
+    const s0 = seen[0] as unknown as { image: { width: number; height: number }; label: { width: number; height: number; data: Uint8Array } };
     expect([s0.image.height, s0.image.width]).toEqual([16, 32]);
     expect([s0.label.height, s0.label.width]).toEqual(SIZE);
     expect(Math.max(...s0.label.data.filter((x) => x !== 255))).toBeLessThan(9);
