@@ -1,6 +1,7 @@
 /** Small datasets in their publishers' layouts, written by the tests (no binary fixtures). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { writePng } from '../../src/data/image_io.js';
 
 /** Cityscapes label ids that map to train ids: 7 road → 0, 8 sidewalk → 1, 11 building → 2, 0 unlabeled → 255. */
@@ -49,4 +50,22 @@ export function writeCityscapesTree(root: string, o: TreeOptions = {}): { images
 /** Overwrites a file with bytes that are not an image. */
 export function corruptFile(path: string): void {
   writeFileSync(path, Buffer.from('this is not a PNG file at all'));
+}
+
+/**
+ * Images of every kind `plca predict` must read, each of an odd size: RGB, RGBA and grey PNGs
+ * and a JPEG. Returns the paths with their sizes.
+ */
+export function writePredictInputs(dir: string): { path: string; width: number; height: number }[] {
+  mkdirSync(dir, { recursive: true });
+  const px = (w: number, h: number, c: number) => Uint8Array.from({ length: w * h * c }, (_, i) => (i * 13) % 256);
+  const out = [
+    { path: join(dir, 'rgb.png'), width: 77, height: 41, channels: 3 as const },
+    { path: join(dir, 'rgba.png'), width: 50, height: 30, channels: 4 as const },
+    { path: join(dir, 'grey.png'), width: 20, height: 64, channels: 1 as const },
+  ];
+  for (const o of out) writePng(o.path, { width: o.width, height: o.height, channels: o.channels, data: px(o.width, o.height, o.channels) });
+  const photo = { path: join(dir, 'photo.jpg'), width: 33, height: 17 };
+  writeFileSync(photo.path, jpeg.encode({ width: 33, height: 17, data: Buffer.from(px(33, 17, 4)) }, 90).data);
+  return [...out.map(({ path, width, height }) => ({ path, width, height })), photo];
 }

@@ -5,7 +5,10 @@ import { configPrintCommand } from './config_print.js';
 import { dataCheckCommand } from './data_check.js';
 import { modelInfoCommand, modelListCommand } from './model_info.js';
 import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { predictCommand } from './predict.js';
+import { exportCommand } from './export.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  trainCommand, dataCheckCommand, modelInfoCommand, modelListCommand, benchEngineCommand, configPrintCommand,
+  trainCommand, evalCommand, predictCommand, exportCommand, dataCheckCommand, modelInfoCommand, modelListCommand, benchEngineCommand, configPrintCommand,
 ];
