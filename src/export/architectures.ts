@@ -11,7 +11,7 @@ import { DEEPLABV2_RATES, planAspp, type AsppSpec } from '../models/heads/deepla
 import { planMiniCity, type MiniCitySpec } from '../models/minicity_net.js';
 import { ModelPlan } from '../models/module.js';
 import { PlcaError } from '../util/errors.js';
-import type { GTensor } from './graph_builder.js';
+import { attr, type GTensor } from './graph_builder.js';
 import { convUnit, maxPoolCeil, type Lowering } from './lower.js';
 
 /** A planned network: its declarations (for checking) and how to emit it. */
@@ -48,7 +48,7 @@ function emitResNetAspp(l: Lowering, s: ResNetSpec, head: AsppSpec, x: GTensor):
   // DeepLab-V2's classifier: the atrous branches (no bias) summed.
   const branches = head.convs.map((c) => convUnit(l, h, c, undefined, false));
   const logits = l.g.op('AddN', 'classifier/sum', branches, branches[0].shape, {
-    N: { i: String(branches.length) }, T: { type: 'DT_FLOAT' },
+    N: attr.int(branches.length), T: attr.dtype('float32'),
   });
   return [h, logits];
 }

@@ -20,9 +20,9 @@ import { createModel, modelInfo, type Segmentor } from '../models/index.js';
 import { checkGroup, assignGroup, loadCheckpoint, resolveCheckpointPath } from '../train/index.js';
 import { PlcaError } from '../util/errors.js';
 import { planFor, normOf } from './architectures.js';
-import { GraphBuilder } from './graph_builder.js';
+import { attr, GraphBuilder } from './graph_builder.js';
 import { upsampledArgmax, type VarReader } from './lower.js';
-import { signatureEntry, writeGraphModel, type WriteResult } from './write.js';
+import { checkTarget, signatureEntry, writeGraphModel, type WriteResult } from './write.js';
 
 export const EXPORT_FORMATS = ['graph-model'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -50,7 +50,7 @@ export interface ExportResult extends WriteResult {
   /** graph nodes written */ nodes: number;
 }
 
-function checkOptions(model: Segmentor, o: ExportOptions): void {
+function checkOptions(model: Segmentor, outDir: string, o: ExportOptions): void {
   const fmt = o.format ?? 'graph-model';
   if (!(EXPORT_FORMATS as readonly string[]).includes(fmt)) {
     throw new PlcaError('PLCA_INVALID_ARGUMENT', `export: unknown format "${String(fmt)}"; known formats: ${EXPORT_FORMATS.join(', ')}`);
@@ -59,6 +59,8 @@ function checkOptions(model: Segmentor, o: ExportOptions): void {
   if (!Array.isArray(s) || s.length !== 2 || !s.every((d) => Number.isInteger(d) && d > 0)) {
     throw new PlcaError('PLCA_INVALID_ARGUMENT', `export of "${model.name}": inputSize must be [height, width] in positive integers, got ${JSON.stringify(s)}`);
   }
+  // Checked before reading any weight (ResNet-101 takes seconds); writeGraphModel checks again.
+  checkTarget(outDir, o.overwrite ?? false);
 }
 
 /** Reads a variable to the host once; the exporter never creates tensors. */
@@ -77,7 +79,7 @@ function reader(model: Segmentor): VarReader {
  * @param outDir created if missing
  */
 export function exportModel(model: Segmentor, outDir: string, opts: ExportOptions): ExportResult {
-  checkOptions(model, opts);
+  checkOptions(model, outDir, opts);
   const [H, W] = opts.inputSize;
   const norm = normOf(model.state.keys());
   const info = modelInfo(model.name, { numClasses: model.numClasses, inputSize: [H, W], norm });
@@ -87,7 +89,7 @@ export function exportModel(model: Segmentor, outDir: string, opts: ExportOption
   const l = { g, read: reader(model) };
   const before = tf.memory().numTensors;
   const [features, logitsRaw] = arch.emit(l, x);
-  const logits = g.op('Identity', 'logits', [logitsRaw], logitsRaw.shape, { T: { type: 'DT_FLOAT' } });
+  const logits = g.op('Identity', 'logits', [logitsRaw], logitsRaw.shape, { T: attr.dtype('float32') });
   if (tf.memory().numTensors !== before) throw new PlcaError('PLCA_INTERNAL', 'export: emitting the graph created tensors');
   const grid: [number, number] = [logits.shape[1], logits.shape[2]];
   if (grid[0] !== info.featureGrid[0] || grid[1] !== info.featureGrid[1] || features.shape[3] !== model.featureChannels) {
@@ -97,7 +99,7 @@ export function exportModel(model: Segmentor, outDir: string, opts: ExportOption
     logits: signatureEntry('logits', 'float32', logits.shape),
   };
   if (opts.labels) {
-    const labels = g.op('Identity', 'labels', [upsampledArgmax(l, logits, [H, W])], [-1, H, W], { T: { type: 'DT_INT32' } });
+    const labels = g.op('Identity', 'labels', [upsampledArgmax(l, logits, [H, W])], [-1, H, W], { T: attr.dtype('int32') });
     outputs.labels = signatureEntry('labels', 'int32', labels.shape);
   }
   const written = writeGraphModel(outDir, g, {

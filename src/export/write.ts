@@ -30,6 +30,15 @@ export function signatureEntry(node: string, dtype: 'float32' | 'int32', shape: 
   return { name: `${node}:0`, dtype: dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32', tensorShape: { dim: shape.map((d) => ({ size: String(d) })) } };
 }
 
+/** Throws unless `outDir` is free for an export (no model.json) or `overwrite` is set. */
+export function checkTarget(outDir: string, overwrite: boolean): void {
+  if (existsSync(join(outDir, 'model.json')) && !overwrite) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `export: ${join(outDir, 'model.json')} already exists`, {
+      hint: 'choose another output directory or pass overwrite',
+    });
+  }
+}
+
 export interface WriteResult {
   modelJson: string;
   shards: string[];
@@ -49,11 +58,7 @@ export function writeGraphModel(
   if (!Number.isInteger(shardBytes) || shardBytes < 4) {
     throw new PlcaError('PLCA_INVALID_ARGUMENT', `export: shardBytes must be an integer ≥ 4, got ${shardBytes}`);
   }
-  if (existsSync(join(outDir, 'model.json')) && !opts.overwrite) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', `export: ${join(outDir, 'model.json')} already exists`, {
-      hint: 'choose another output directory or pass overwrite',
-    });
-  }
+  checkTarget(outDir, opts.overwrite ?? false);
   const total = graph.weightBytes();
   const count = Math.max(1, Math.ceil(total / shardBytes));
   const paths = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);

@@ -101,6 +101,21 @@ describe('exportModel errors and overwrite', () => {
     expect(plcaError(() => exportModel(m, out, { inputSize: [16, 16] })).message).toContain('disposed');
   });
 
+  it('refuses a model whose variables differ from the structure the exporter plans, naming the variable', () => {
+    const m = createModel('resnet_tiny_aspp', { numClasses: 2, seed: 1 });
+    const v = m.params.get('backbone.layer2.0.conv2.weight')!;
+    m.params.delete('backbone.layer2.0.conv2.weight');
+    let e = plcaError(() => exportModel(m, join(root, 'mismatch'), { inputSize: [16, 16] }));
+    expect(e.code).toBe('PLCA_INTERNAL');
+    expect(e.message).toContain('"backbone.layer2.0.conv2.weight", which the model lacks');
+    m.params.set('backbone.layer2.0.conv2.weight', v);
+    m.params.set('backbone.extra.weight', v);
+    e = plcaError(() => exportModel(m, join(root, 'mismatch'), { inputSize: [16, 16] }));
+    expect(e.message).toContain('"backbone.extra.weight", which the exporter\'s plan lacks');
+    m.params.delete('backbone.extra.weight');
+    m.dispose();
+  });
+
   it('keeps an existing export unless asked to overwrite, then replaces its shards and keeps other files', () => {
     const m = createModel('minicity_bn', { numClasses: 2, seed: 1 });
     const out = join(root, 'overwrite');
