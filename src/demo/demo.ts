@@ -6,14 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.js';
-import type { TargetOverride } from '../minicity/index.js';
+import type { MiniCitySet, TargetOverride } from '../minicity/index.js';
 import type { TrainEvent } from '../train/index.js';
 import { PlcaError } from '../util/errors.js';
 import { DEMO_ARMS, WEIGHTINGS, type WeightingName } from './arms.js';
 import { DEMO_CLASS_NAMES, generateDemoData, type DemoDataSizes } from './data.js';
 import { mosaicPng } from './mosaic.js';
 import { renderReport } from './report.js';
-import { formatComparison, summarize, type DemoResults } from './results.js';
+import { formatComparison, summarize, type DemoResults, type DemoSettings } from './results.js';
 import { armDir, runArm, type ArmResult } from './run_arm.js';
 
 /** Default and quick settings. The defaults are the measured ones of scripts/minicity_arm.ts (see docs). */
@@ -72,6 +72,45 @@ export interface DemoOutput {
   reportPath: string;
 }
 
+export interface DemoOutputsInput {
+  sourceOnly: ArmResult;
+  plca: ArmResult;
+  /** the set the arms were scored on (mosaic images and ground truth) */
+  targetVal: MiniCitySet;
+  settings: DemoSettings;
+  mosaicRows: number;
+  wallSeconds: number;
+  dataGenerationSeconds: number;
+}
+
+/**
+ * results.json and report.html from two finished arms (also used by scripts/minicity_report.ts
+ * to assemble a report from arms trained in separate processes).
+ */
+export function writeDemoOutputs(outDir: string, x: DemoOutputsInput): { results: DemoResults; resultsPath: string; reportPath: string } {
+  const so = x.sourceOnly;
+  const pl = x.plca;
+  if (!so.predictions || !pl.predictions) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', 'writeDemoOutputs: both arms must keep their target-val predictions (keepPredictions) for the mosaic');
+  }
+  const results: DemoResults = {
+    benchmark: 'minicity', seed: x.settings.seed,
+    runs: { source_only: summarize(so, DEMO_CLASS_NAMES), plca: summarize(pl, DEMO_CLASS_NAMES) },
+    gain: pl.target.mIoU - so.target.mIoU,
+    wallSeconds: x.wallSeconds,
+    settings: x.settings,
+    diagnostics: { collapseDetected: so.collapse.collapsed || pl.collapse.collapsed, dataGenerationSeconds: x.dataGenerationSeconds },
+    createdAt: new Date().toISOString(),
+  };
+  const mosaic = mosaicPng(x.targetVal, [so.predictions, pl.predictions], x.mosaicRows);
+  mkdirSync(outDir, { recursive: true });
+  const resultsPath = join(outDir, 'results.json');
+  const reportPath = join(outDir, 'report.html');
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(reportPath, renderReport({ results, sourceOnly: so, plca: pl, mosaic, mosaicRows: x.mosaicRows }));
+  return { results, resultsPath, reportPath };
+}
+
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
@@ -110,26 +149,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
     });
   }
   progress({ phase: 'report' });
-  const so = arms.source_only;
-  const pl = arms.plca;
-  const results: DemoResults = {
-    benchmark: 'minicity', seed,
-    runs: { source_only: summarize(so, DEMO_CLASS_NAMES), plca: summarize(pl, DEMO_CLASS_NAMES) },
-    gain: pl.target.mIoU - so.target.mIoU,
-    wallSeconds: (Date.now() - t0) / 1000,
-    settings: {
-      seed, k, steps, quick: opts.quick ?? false, trainImages: sizes.train, valImages: sizes.val, batchSize: opts.batchSize ?? 4, lr: 0.02,
-      weighting, weights: { ...WEIGHTINGS[weighting] }, associationScale: 0.5, model: 'minicity-gn',
-      backend: engine.backend, threads: engine.threads, targetStyleOverride: opts.targetStyle !== undefined,
-    },
-    diagnostics: { collapseDetected: so.collapse.collapsed || pl.collapse.collapsed, dataGenerationSeconds: data.generationSeconds },
-    createdAt: new Date().toISOString(),
+  const settings: DemoSettings = {
+    seed, k, steps, quick: opts.quick ?? false, trainImages: sizes.train, valImages: sizes.val, batchSize: opts.batchSize ?? 4,
+    lr: 0.02, weighting, weights: { ...WEIGHTINGS[weighting] }, associationScale: 0.5, model: 'minicity-gn',
+    backend: engine.backend, threads: engine.threads, targetStyleOverride: opts.targetStyle !== undefined,
   };
-  const mosaic = mosaicPng(data.targetVal, [so.predictions!, pl.predictions!], mosaicRows);
-  const resultsPath = join(outDir, 'results.json');
-  const reportPath = join(outDir, 'report.html');
-  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(reportPath, renderReport({ results, sourceOnly: so, plca: pl, mosaic, mosaicRows }));
+  const { results, resultsPath, reportPath } = writeDemoOutputs(outDir, {
+    sourceOnly: arms.source_only, plca: arms.plca, targetVal: data.targetVal, settings, mosaicRows,
+    wallSeconds: (Date.now() - t0) / 1000, dataGenerationSeconds: data.generationSeconds,
+  });
   log(formatComparison(results));
   for (const [key, r] of Object.entries(results.runs)) {
     if (r.collapse.collapsed) log(`WARNING: ${key} collapsed: ${r.collapse.reasons.join('; ')}`);

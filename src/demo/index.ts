@@ -1,6 +1,6 @@
 /** The embedded MiniCity demo and benchmark (issue 7): `plca demo`, `plca bench minicity`. */
-export { runDemo, DEMO_PRESETS } from './demo.js';
-export type { DemoOptions, DemoOutput, DemoProgress } from './demo.js';
+export { runDemo, writeDemoOutputs, DEMO_PRESETS } from './demo.js';
+export type { DemoOptions, DemoOutput, DemoProgress, DemoOutputsInput } from './demo.js';
 export { runMinicityBench, formatBenchTable, plcaMargin } from './bench.js';
 export type { BenchOptions, BenchResults, BenchRow } from './bench.js';
 export { DEMO_ARMS, ABLATION_ARMS, WEIGHTINGS, armConfig } from './arms.js';
