@@ -1,0 +1,25 @@
+/**
+ * plca: Pixel-Level Cycle Association (Kang et al., NeurIPS 2020) on TensorFlow.js.
+ * The library's public API, module by module; `cli/` is the only layer above it.
+ */
+export * from './util/errors.js';
+export * from './engine/index.js';
+export * from './losses/index.js';
+export * from './models/index.js';
+export * from './data/index.js';
+export * from './minicity/index.js';
+export * from './config/index.js';
+export * from './method/index.js';
+export * from './train/index.js';
+export * from './eval/index.js';
+export * from './export/index.js';
+export * from './pipeline/index.js';
+export * from './demo/index.js';
+
+// Names that two modules export: the tensor op and the generator's RNG are the public ones;
+// the others are reachable under explicit names.
+export { resizeBilinear } from './engine/index.js';
+export { resizeBilinear as resizeImageBilinear, Rng as DataRng } from './data/index.js';
+export { Rng, applyOverride as applyMiniCityOverride } from './minicity/index.js';
+export { DATASET_NAMES, applyOverride } from './config/index.js';
+export type { DatasetName } from './config/index.js';
