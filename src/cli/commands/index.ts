@@ -1,6 +1,7 @@
 /** The command table: one file per command; the order is the order in --help. */
 import type { CommandSpec } from '../command.js';
 import { benchEngineCommand } from './bench.js';
+import { benchMiniCityCommand, demoCommand } from './demo.js';
 import { configPrintCommand } from './config_print.js';
 import { dataCheckCommand } from './data_check.js';
 import { modelInfoCommand, modelListCommand } from './model_info.js';
@@ -10,5 +11,7 @@ import { predictCommand } from './predict.js';
 import { exportCommand } from './export.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  trainCommand, evalCommand, predictCommand, exportCommand, dataCheckCommand, modelInfoCommand, modelListCommand, benchEngineCommand, configPrintCommand,
+  demoCommand, trainCommand, evalCommand, predictCommand, exportCommand,
+  dataCheckCommand, modelInfoCommand, modelListCommand,
+  benchEngineCommand, benchMiniCityCommand, configPrintCommand,
 ];

@@ -1,0 +1,137 @@
+/**
+ * `plca demo` (= `npm start`) and `plca bench minicity`: the embedded MiniCity benchmark
+ * (src/demo). Ctrl-C stops them at once (Node's default): a demo has nothing to resume.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import type { CliIo } from '../io.js';
+import type { CommandSpec } from '../command.js';
+import { addCommonOptions, parseInteger, type CommonOptions } from '../options.js';
+import { ProgressBar } from '../progress.js';
+import { printJson, requirePath, userPath } from './shared.js';
+
+interface MiniCityOptions extends CommonOptions {
+  quick: boolean;
+  k?: number;
+  targetStyle?: string;
+  steps?: number;
+  trainImages?: number;
+  valImages?: number;
+  batchSize?: number;
+  weighting?: 'scaled' | 'paper' | 'reference';
+}
+
+function parseGap(value: string): number {
+  const k = Number(value);
+  if (!(Number.isFinite(k) && k >= 0)) throw new InvalidArgumentError(`--k must be a number ≥ 0, got "${value}".`);
+  return k;
+}
+
+/** Options shared by `demo` and `bench minicity`. */
+function addMiniCityOptions(cmd: Parameters<CommandSpec['configure']>[0]): void {
+  cmd.option('--quick', 'about 2 minutes instead of ≤ 10 on 2 cores', false);
+  cmd.option('--k <gap>', 'target style gap (0 = source-like)', parseGap);
+  cmd.option('--target-style <file>', 'JSON overrides of the target style and scene parameters');
+  cmd.option('--steps <n>', 'updates per training run (overrides the preset)', parseInteger('--steps', 1));
+  cmd.option('--train-images <n>', 'source and target training images each', parseInteger('--train-images', 1));
+  cmd.option('--val-images <n>', 'target validation images', parseInteger('--val-images', 1));
+  cmd.option('--batch-size <n>', 'images per update from each domain', parseInteger('--batch-size', 1));
+  cmd.addOption(new Option('--weighting <name>', 'loss weights: scaled (β2 = 0.02, the default at this scale), paper, reference').choices(['scaled', 'paper', 'reference']));
+  addCommonOptions(cmd, ['out', 'seed', 'backend', 'threads', 'json']);
+}
+
+async function commonSettings(io: CliIo, o: MiniCityOptions) {
+  const { readTargetOverrideFile } = await import('../../minicity/index.js');
+  const targetStyle = o.targetStyle === undefined ? undefined : readTargetOverrideFile(requirePath(io, o.targetStyle, 'file', 'target style file'));
+  const sizes = o.trainImages !== undefined || o.valImages !== undefined ? { train: o.trainImages, val: o.valImages } : undefined;
+  return {
+    quick: o.quick, k: o.k, targetStyle, steps: o.steps, sizes, batchSize: o.batchSize, weighting: o.weighting,
+    out: o.out === undefined ? undefined : userPath(io, o.out), backend: o.backend === 'tensorflow' ? undefined : o.backend, threads: o.threads,
+  };
+}
+
+/** One bar per training run; `label` names the run. */
+class RunBars {
+  private bar: ProgressBar | undefined;
+  private label = '';
+
+  constructor(private readonly io: CliIo, private readonly enabled: boolean) {}
+
+  step(label: string, step: number, total: number, note: string): void {
+    if (label !== this.label) {
+      this.bar?.finish();
+      this.label = label;
+      this.bar = new ProgressBar({ label, total, stream: this.io.stderr, enabled: this.enabled });
+    }
+    this.bar?.update(step, note);
+  }
+
+  log(line: string): void {
+    this.bar?.clear();
+    (this.enabled ? this.io.stdout : this.io.stderr).write(`${line}\n`);
+  }
+
+  end(): void {
+    this.bar?.finish();
+    this.bar = undefined;
+  }
+}
+
+export const demoCommand: CommandSpec = {
+  path: ['demo'],
+  summary: 'MiniCity demo: train source-only and PLCA on generated street scenes, compare on the target domain, write results.json and report.html',
+  examples: ['plca demo --quick', 'plca demo --out runs/demo --seed 1 --json'],
+  configure: addMiniCityOptions,
+  run: async (ctx, _args, raw) => {
+    const o = raw as unknown as MiniCityOptions;
+    const { runDemo } = await import('../../demo/index.js');
+    const bars = new RunBars(ctx.io, !o.json);
+    const out = await runDemo({
+      ...(await commonSettings(ctx.io, o)), seed: o.seed,
+      log: (line) => bars.log(line),
+      onProgress: (p) => {
+        if (p.step !== undefined && p.maxIters !== undefined && p.arm !== undefined) {
+          const loss = p.event?.type === 'step' ? `loss ${p.event.loss.toFixed(3)}` : '';
+          bars.step(`${p.phase} (${p.arm}/${p.arms})`, p.step, p.maxIters, loss);
+        } else if (p.message && !o.json) bars.log(p.message);
+      },
+    });
+    bars.end();
+    if (o.json) printJson(ctx.io, { ...out.results, resultsPath: out.resultsPath, reportPath: out.reportPath });
+  },
+};
+
+interface BenchMiniCityOptions extends MiniCityOptions {
+  ablation: boolean;
+  seeds: number;
+  only?: string;
+}
+
+export const benchMiniCityCommand: CommandSpec = {
+  path: ['bench', 'minicity'],
+  summary: 'MiniCity benchmark: source-only vs PLCA, or the Table 1 ablation (--ablation), mean ± std over seeds',
+  examples: ['plca bench minicity --ablation --seeds 3 --out runs/table1', 'plca bench minicity --quick --seeds 1 --json'],
+  configure: (cmd) => {
+    cmd.option('--ablation', 'every arm of the paper\'s Table 1 plus the BN target-statistics control', false);
+    cmd.option('--seeds <n>', 'number of seeds (0 … n−1)', parseInteger('--seeds', 1), 3);
+    cmd.option('--only <keys>', 'comma-separated arm keys to run (a subset of the table)');
+    addMiniCityOptions(cmd);
+  },
+  run: async (ctx, _args, raw) => {
+    const o = raw as unknown as BenchMiniCityOptions;
+    const { runMinicityBench } = await import('../../demo/index.js');
+    const bars = new RunBars(ctx.io, !o.json);
+    const results = await runMinicityBench({
+      ...(await commonSettings(ctx.io, o)), ablation: o.ablation, seeds: o.seeds,
+      only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),
+      log: (line) => bars.log(line),
+      onProgress: (p) => {
+        if (p.step !== undefined && p.maxIters !== undefined) {
+          const loss = p.event?.type === 'step' ? `loss ${p.event.loss.toFixed(3)}` : '';
+          bars.step(`${p.arm} seed ${p.seed} (${p.index + 1}/${p.total})`, p.step, p.maxIters, loss);
+        }
+      },
+    });
+    bars.end();
+    if (o.json) printJson(ctx.io, results);
+  },
+};
