@@ -26,7 +26,7 @@ export interface LoaderOptions extends Partial<PipelineOptions> {
   shuffle?: boolean;
   /** Worker threads; 0 prepares samples in the calling thread. @default cores − 1 (at least 1) */
   workers?: number;
-  /** Batches prepared ahead of the one being consumed. @default 2 */
+  /** Batches prepared ahead of the one being consumed (worker mode only). @default 2 */
   prefetch?: number;
 }
 
@@ -64,9 +64,10 @@ export class DataLoader implements BatchStream {
       mode: opts.mode ?? 'train', augment: opts.augment, evalSize: opts.evalSize, normalize: opts.normalize, sizeMismatch: opts.sizeMismatch,
     };
     this.shuffle = opts.shuffle ?? this.pipeline.mode === 'train';
-    this.prefetch = Math.max(0, opts.prefetch ?? 2);
     const workers = opts.workers ?? Math.max(1, availableParallelism() - 1);
     this.pool = workers > 0 ? new WorkerPool(workers, this.ds, this.pipeline) : null;
+    // In-process preparation blocks the thread anyway: preparing ahead would only delay this batch.
+    this.prefetch = this.pool ? Math.max(0, opts.prefetch ?? 2) : 0;
   }
 
   /** Batches in one pass over the dataset (the last one may span into the next epoch). */
@@ -109,22 +110,23 @@ export class DataLoader implements BatchStream {
     }
   }
 
-  /** The next batch; the caller owns (and disposes) its tensors. */
-  async next(): Promise<Batch> {
-    this.fill();
-    const head = this.queue.shift()!;
-    this.position = head.position + this.batchSize;
-    this.fill(); // keep the workers busy while this batch is consumed
-    return toBatch(await head.batch);
-  }
-
-  /** Raw prepared samples of the next batch, without making tensors (for evaluation and tools). */
-  async nextSamples(): Promise<PreparedSample[]> {
+  /** Takes the head of the queue and tops the queue up, so workers stay busy while it is consumed. */
+  private advance(): Promise<PreparedSample[]> {
     this.fill();
     const head = this.queue.shift()!;
     this.position = head.position + this.batchSize;
     this.fill();
     return head.batch;
+  }
+
+  /** The next batch; the caller owns (and disposes) its tensors. */
+  async next(): Promise<Batch> {
+    return toBatch(await this.advance());
+  }
+
+  /** Raw prepared samples of the next batch, without making tensors (for evaluation and tools). */
+  nextSamples(): Promise<PreparedSample[]> {
+    return this.advance();
   }
 
   state(): LoaderState {
