@@ -98,6 +98,9 @@ export function predictImage(model: Segmentor, cfg: ResolvedConfig, image: RgbIm
   }
   const classes = headClasses(model.numClasses);
   const size = opts.inputSize === undefined ? [cfg.data.evalSize[0], cfg.data.evalSize[1]] as const : opts.inputSize;
+  if (size !== null && !(size.length === 2 && size.every((v) => Number.isInteger(v) && v > 0))) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `predictImage: inputSize must be [height, width] positive integers or null, got [${size.join(', ')}]`);
+  }
   const resized = evalResize(image, size);
   const x = tf.tensor4d(normalizeImage(resized, cfg.data.normalization), [1, resized.height, resized.width, 3]);
   let classIndices: Uint8Array;

@@ -5,6 +5,9 @@
  * wrapped so that what reaches the trainer is in the head's class space (classes.ts) and the
  * config's normalisation, and a target stream never carries labels. NHWC tensors.
  *
+ * MiniCity streams use `data.flip` and `data.normalization` but not `resizeShort`/`crop`: the
+ * generated images already are `data.minicity.size`, and MiniCity's stream does not rescale.
+ *
  * Not src/data's `createDataStreams`: that one cannot pass `idMap` to folder datasets, knows no
  * MiniCity and leaves labels in train ids, which a 16- or 9-class head cannot be trained on.
  */

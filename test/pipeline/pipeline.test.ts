@@ -193,6 +193,7 @@ describe('predictImage', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     expect(() => predictImage(model, cfg, { ...image, width: 52 })).toThrow(/RGB bytes/);
+    expect(() => predictImage(model, cfg, image, { inputSize: [0, 8] })).toThrow(/inputSize/);
     model.dispose();
   });
 });
