@@ -54,18 +54,6 @@ function cropForPad(x: tf.Tensor4D, top: number, bottom: number, left: number, r
 }
 
 /**
- * Inserts s−1 zeros between rows (and columns) of dy: [N, oh, ow, C] → [N, oh·sh, ow·sw, C]
- * (trailing zeros included; the caller accounts for them in its padding).
- */
-function zeroInsert(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return dy;
-  const [n, oh, ow, c] = dy.shape;
-  const r = tf.reshape(dy, [n, oh, 1, ow, 1, c]);
-  const p = tf.pad(r, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-  return tf.reshape(p, [n, oh * sh, ow * sw, c]);
-}
-
-/**
  * w[kh−1−i, kw−1−j] as an exchange-matrix product over the flattened kh·kw axis. Why: wasm's
  * Reverse is a scalar loop (notes/engine.md item 5), while this small product is XNNPACK.
  */
@@ -80,22 +68,76 @@ function flipSpatial(w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * ∂L/∂x of y = conv(x, w): a stride-1 convolution of the zero-inserted dy with the spatially
- * flipped, in/out-swapped filter at the same dilation ("full" correlation).
+ * ∂L/∂x of y = conv(x, w): a stride-1 "full" correlation of dy with the spatially flipped,
+ * in/out-swapped filter at the same dilation; strided convs go through `stridedInputGrad`.
  */
 export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: ConvGeometry): tf.Tensor4D {
+  if (g.strideH > 1 || g.strideW > 1) return stridedInputGrad(dy, w, xShape, g);
   return tf.tidy(() => {
     const [kh, kw] = w.shape;
     const [, h, wd] = xShape;
-    const up = zeroInsert(dy, g.strideH, g.strideW); // [N, oh·sh, ow·sw, Co]
     const wf = tf.transpose(flipSpatial(w), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
-    // Output length = L + a + b − d(k−1) must equal the input length; L counts the trailing zeros.
+    // Output length = oh + a + b − d(k−1) must equal the input length.
     const a = g.dilH * (kh - 1) - g.padTop;
-    const b = h - up.shape[1] - a + g.dilH * (kh - 1);
+    const b = h - g.outH - a + g.dilH * (kh - 1);
     const l = g.dilW * (kw - 1) - g.padLeft;
-    const r = wd - up.shape[2] - l + g.dilW * (kw - 1);
-    const [src, pad] = cropForPad(up, a, b, l, r);
+    const r = wd - g.outW - l + g.dilW * (kw - 1);
+    const [src, pad] = cropForPad(dy, a, b, l, r);
     return tf.conv2d(src, wf as tf.Tensor4D, 1, pad, 'NHWC', [g.dilH, g.dilW]);
+  });
+}
+
+/**
+ * Input gradient of a strided (dilation-1) conv by phases, without zero-insertion (which would
+ * multiply the work by sh·sw). In padded coordinates u = q·s + ρ, input row u receives
+ * Σ_j dy[q − j]·w[ρ + s·j]. All s² phases run as ONE stride-1 conv of dy with a combined filter
+ * F[a, b, :, (ρh·s + ρw)·Ci + c] = w[ρh + s(J−1−a), ρw + s(J−1−b), c, :] (zero where out of
+ * range, J = ⌈k/s⌉); interleaving the phases (a depth-to-space) and cutting the padding finish.
+ */
+function stridedInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: ConvGeometry): tf.Tensor4D {
+  const s = g.strideH;
+  if (g.strideW !== s) return zeroInsertInputGrad(dy, w, xShape, g);
+  return tf.tidy(() => {
+    const [kh, kw, ci, co] = w.shape;
+    const [n, h, wd] = xShape;
+    const jh = Math.ceil(kh / s);
+    const jw = Math.ceil(kw / s);
+    const qh = Math.ceil((g.padTop + h) / s);
+    const qw = Math.ceil((g.padLeft + wd) / s);
+    // Selection matrix [jh·jw·s·s, kh·kw] picking (and flipping) the taps of every phase.
+    const sel = new Float32Array(jh * jw * s * s * kh * kw);
+    for (let a = 0; a < jh; a++) for (let b = 0; b < jw; b++) for (let rh = 0; rh < s; rh++) for (let rw = 0; rw < s; rw++) {
+      const th = rh + s * (jh - 1 - a);
+      const tw = rw + s * (jw - 1 - b);
+      if (th < kh && tw < kw) sel[(((a * jw + b) * s + rh) * s + rw) * kh * kw + th * kw + tw] = 1;
+    }
+    const picked = tf.matMul(tf.tensor2d(sel, [jh * jw * s * s, kh * kw]), tf.reshape(w, [kh * kw, ci * co]));
+    const f = tf.reshape(tf.transpose(tf.reshape(picked, [jh * jw, s * s, ci, co]), [0, 3, 1, 2]), [jh, jw, co, s * s * ci]);
+    // Top/left padding J−1 aligns dy[q − j]; bottom/right makes exactly qh × qw outputs.
+    const [src, pad] = cropForPad(dy, jh - 1, qh - g.outH, jw - 1, qw - g.outW);
+    const phases = tf.conv2d(src, f as tf.Tensor4D, 1, pad, 'NHWC', 1); // [N, qh, qw, s·s·Ci]
+    // Interleave (a depth-to-space): channels are (ρh, ρw, c); one 4-D transpose moves ρh next to
+    // the rows. Why not tf.depthToSpace: wasm's DepthToSpace is a scalar loop (~40× a transpose).
+    const byRow = tf.transpose(tf.reshape(phases, [n * qh, qw, s, s * ci]), [0, 2, 1, 3]); // [N·qh, ρh, qw, (ρw, c)]
+    const full = tf.reshape(byRow, [n, qh * s, qw * s, ci]); // row u = q·s + ρh, column q'·s + ρw
+    return tf.slice(full, [0, g.padTop, g.padLeft, 0], [n, h, wd, ci]) as tf.Tensor4D;
+  });
+}
+
+/** Fallback for unequal strides: stride-1 full correlation of the zero-inserted dy. */
+function zeroInsertInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: ConvGeometry): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = w.shape;
+    const [, h, wd] = xShape;
+    const [n, oh, ow, c] = dy.shape;
+    const { strideH: sh, strideW: sw } = g;
+    const r6 = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const up = tf.reshape(r6, [n, oh * sh, ow * sw, c]) as tf.Tensor4D; // trailing zeros included
+    const wf = tf.transpose(flipSpatial(w), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+    const a = kh - 1 - g.padTop;
+    const l = kw - 1 - g.padLeft;
+    const [src, pad] = cropForPad(up, a, h - oh * sh - a + kh - 1, l, wd - ow * sw - l + kw - 1);
+    return tf.conv2d(src, wf as tf.Tensor4D, 1, pad, 'NHWC', 1);
   });
 }
 
@@ -137,3 +179,4 @@ export function registerConv2dGradient(): void {
     },
   });
 }
+

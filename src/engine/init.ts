@@ -13,7 +13,12 @@ export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 export interface EngineOptions {
   /** @default 'auto' (tfjs-node when installed, else wasm) */
   backend?: BackendName;
-  /** wasm threads; 1 uses the single-threaded SIMD build. @default number of cores */
+  /**
+   * wasm threads; 1 uses the single-threaded SIMD build.
+   * @default `PLCA_THREADS` if set, else 1 under vitest (test files already run in parallel
+   * forks, and XNNPACK's pool spin-waits, so threads in tests only oversubscribe the cores),
+   * else the number of cores
+   */
   threads?: number;
 }
 
@@ -30,6 +35,12 @@ let wasmRegistered = false;
 /** The engine in use, or undefined before `initEngine`. */
 export function engineInfo(): EngineInfo | undefined {
   return current;
+}
+
+function defaultThreads(): number {
+  const env = Number(process.env.PLCA_THREADS);
+  if (Number.isFinite(env) && env >= 1) return env;
+  return process.env.VITEST ? 1 : availableParallelism();
 }
 
 /** True when `@tensorflow/tfjs-node` (or -gpu) can be loaded; never installed by plca. */
@@ -59,7 +70,7 @@ async function setupWasm(threads: number): Promise<void> {
 export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
   const want = opts.backend ?? 'auto';
   if (current && (want === current.backend || (want === 'auto' && current.backend !== 'cpu'))) return current;
-  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
   // tfjs-core registers no gradients by itself; the @tensorflow/tfjs bundle registers the stock
   // ones into the same (CJS) tfjs-core instance. Ours must be installed after it, to replace.
   await import('@tensorflow/tfjs');
