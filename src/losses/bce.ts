@@ -15,9 +15,11 @@ const bceFromLog = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       // PyTorch: dL/dx = (x − 1) / max((1 − x)x, 1e-12); dL/dlog x = x · dL/dx. This is −1 except
       // for x within 1e-12 of 0 or 1, where PyTorch's eps takes over; we follow it there too.
-      const x = tf.exp(saved[0]);
-      const px = tf.mul(tf.sub(1, x), x);
-      return tf.mul(dy, tf.neg(tf.div(px, tf.maximum(px, BCE_GRAD_EPS))));
+      return tf.tidy(() => {
+        const x = tf.exp(saved[0]);
+        const px = tf.mul(tf.sub(1, x), x);
+        return tf.mul(dy, tf.neg(tf.div(px, tf.maximum(px, BCE_GRAD_EPS))));
+      });
     },
   };
 });

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from '../engine/index.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
+import { accumulate } from './blocked_aggregation.js';
 
 /** Default number of similarity entries per block (8 MB of float32; a block step holds ~10 such). */
 export const DEFAULT_BLOCK_ELEMENTS = 1 << 21;
@@ -174,7 +175,7 @@ function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: 
   for (const [r0, n] of blocks(l1, rows)) {
     const sl = (a: Float32Array) => tf.tensor2d(a.subarray(r0, r0 + n), [n, 1]);
     const delta = deltaBlock(rs, cs, g, h, r0, n, l2, shared);
-    const [du, du2, nextV, nextV2] = tf.tidy(() => {
+    const blk = tf.tidy(() => {
       const ub = sliceRows(p.u, r0, n);
       const s = matmul(ub, vt); // [B, L2]
       // s→t: d log p(i, j*) / dS_ij = (δ_{j j*} − P_ij) / (σ_i + ε), μ and σ held constant (Eq. 5–6)
@@ -186,16 +187,18 @@ function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: 
       const pts = tf.exp(tf.sub(tf.mul(tf.sub(st, cMean), cInv), cLse));
       if (shared) {
         const ds = tf.sub(delta.both!, tf.add(tf.mul(rowCoef, pst), tf.mul(cCoef, pts))) as tf.Tensor2D;
-        return [matmul(ds, p.v), undefined, tf.add(dV, matmul(ds, ub, true, false)), undefined];
+        return { ub, ds };
       }
-      const dSst = tf.sub(delta.st!, tf.mul(rowCoef, pst)) as tf.Tensor2D;
-      const dSts = tf.sub(delta.ts!, tf.mul(cCoef, pts)) as tf.Tensor2D;
-      return [matmul(dSst, p.v), matmul(dSts, p.v2!), tf.add(dV, matmul(dSst, ub, true, false)),
-        tf.add(dV2!, matmul(dSts, u2b, true, false))];
-    }) as Array<tf.Tensor2D | undefined>;
+      return { ub, u2b, ds: tf.sub(delta.st!, tf.mul(rowCoef, pst)) as tf.Tensor2D, ds2: tf.sub(delta.ts!, tf.mul(cCoef, pts)) as tf.Tensor2D };
+    });
     tf.dispose([delta.both, delta.st, delta.ts].filter((t): t is tf.Tensor2D => t !== undefined));
-    dU.push(du!); dV.dispose(); dV = nextV!;
-    if (!shared) { dU2.push(du2!); dV2!.dispose(); dV2 = nextV2; }
+    dU.push(matmul(blk.ds, p.v)); // [B, L2] x [L2, C]
+    dV = accumulate(dV, () => matmul(blk.ds, blk.ub, true, false)); // [L2, B] x [B, C]
+    if (!shared) {
+      dU2.push(matmul(blk.ds2!, p.v2!));
+      dV2 = accumulate(dV2!, () => matmul(blk.ds2!, blk.u2b!, true, false));
+    }
+    tf.dispose(Object.values(blk) as tf.Tensor[]);
   }
   tf.dispose([vt, cMean, cInv, cLse, cCoef]);
   if (v2t) v2t.dispose();

@@ -31,7 +31,9 @@ const l2NormalizeOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>
     // 92×92 association works on 8464 × 2048 maps).
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [yy, den, on] = saved;
-      return tf.div(tf.sub(dy, tf.mul(yy, tf.mul(tf.sum(tf.mul(yy, dy), -1, true), on))), den);
+      // a customGrad body is not run under tidy by the engine: without one, the temporaries would
+      // live until the whole backward pass ends
+      return tf.tidy(() => tf.div(tf.sub(dy, tf.mul(yy, tf.mul(tf.sum(tf.mul(yy, dy), -1, true), on))), den));
     },
   };
 });
