@@ -13,3 +13,11 @@ describe('docs/cli.md', () => {
     expect(readFileSync(path, 'utf8'), 'run PLCA_UPDATE_DOCS=1 npx vitest run test/cli/docs.test.ts').toBe(text);
   });
 });
+
+describe('docs/troubleshooting.md', () => {
+  it('explains every error code', async () => {
+    const { ERROR_CODES } = await import('../../src/util/errors.js');
+    const text = readFileSync(join(REPO, 'docs', 'troubleshooting.md'), 'utf8');
+    for (const code of ERROR_CODES) expect(text, code).toContain(code);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import type { CommandSpec } from '../command.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { ProgressBar } from '../progress.js';
@@ -17,7 +18,7 @@ interface PredictOptions extends CommonOptions {
   aggregate: boolean;
   inputSize?: [number, number];
   fullSize: boolean;
-  alpha: string;
+  alpha: number;
 }
 
 export const predictCommand: CommandSpec = {
@@ -34,15 +35,11 @@ export const predictCommand: CommandSpec = {
     cmd.option('--aggregate', 'the reference\'s test-time spatial aggregation (§4.5)', false);
     cmd.option('--input-size <HxW>', 'network input size (default: the checkpoint\'s data.evalSize)', parseInputSize);
     cmd.option('--full-size', 'run the network on each image at its own size', false);
-    cmd.option('--alpha <a>', 'overlay opacity of the label colours, 0..1', '0.5');
+    cmd.option('--alpha <a>', 'overlay opacity of the label colours, 0..1', parseAlpha, 0.5);
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as PredictOptions;
-    const alpha = Number(o.alpha);
-    if (!(alpha >= 0 && alpha <= 1)) {
-      const { PlcaError } = await import('../../util/errors.js');
-      throw new PlcaError('PLCA_INVALID_ARGUMENT', `--alpha must be a number in 0..1, got "${o.alpha}"`);
-    }
+    const alpha = o.alpha;
     const checkpoint = requirePath(ctx.io, o.checkpoint, 'any', 'checkpoint');
     const inputs = listInputImages(requirePath(ctx.io, o.input, 'any', 'input'));
     const outDir = userPath(ctx.io, o.out ?? 'predictions');
@@ -73,3 +70,9 @@ export const predictCommand: CommandSpec = {
     ctx.io.stdout.write(`${written.length} image(s) segmented with ${m.file} (update ${m.step}); labels and overlays in ${outDir}\n`);
   },
 };
+
+function parseAlpha(value: string): number {
+  const a = Number(value);
+  if (!(value.trim() !== '' && a >= 0 && a <= 1)) throw new InvalidArgumentError(`--alpha must be a number in 0..1, got "${value}".`);
+  return a;
+}
