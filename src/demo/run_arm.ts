@@ -75,7 +75,9 @@ export async function runArm(arm: ArmSpec, data: DemoData, o: ArmRunOptions): Pr
   const curveEvery = o.curveEvery ?? 0;
   const validate = (model: Segmentor, step: number) => {
     if (curveEvery > 0 && (step % curveEvery === 0 || step === cfg.train.maxIters)) {
-      valCurve.push({ step, mIoU: evaluateSet(model, data.targetVal, o.curveImages ?? 60).mIoU });
+      const mIoU = evaluateSet(model, data.targetVal, o.curveImages ?? 60).mIoU;
+      valCurve.push({ step, mIoU });
+      return { curveTargetMIoU: mIoU };
     }
     return {};
   };
