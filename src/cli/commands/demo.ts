@@ -10,7 +10,7 @@ import { ProgressBar } from '../progress.js';
 import { printJson, requirePath, userPath } from './shared.js';
 
 interface MiniCityOptions extends CommonOptions {
-  quick: boolean;
+  quick?: boolean;
   k?: number;
   targetStyle?: string;
   steps?: number;
@@ -28,7 +28,7 @@ function parseGap(value: string): number {
 
 /** Options shared by `demo` and `bench minicity`. */
 function addMiniCityOptions(cmd: Parameters<CommandSpec['configure']>[0]): void {
-  cmd.option('--quick', 'about 2 minutes instead of ≤ 10 on 2 cores', false);
+  cmd.option('--quick', 'about 2 minutes instead of ≤ 10 on 2 cores');
   cmd.option('--k <gap>', 'target style gap (0 = source-like)', parseGap);
   cmd.option('--target-style <file>', 'JSON overrides of the target style and scene parameters');
   cmd.option('--steps <n>', 'updates per training run (overrides the preset)', parseInteger('--steps', 1));
@@ -101,7 +101,7 @@ export const demoCommand: CommandSpec = {
 };
 
 interface BenchMiniCityOptions extends MiniCityOptions {
-  ablation: boolean;
+  ablation?: boolean;
   seeds: number;
   only?: string;
 }
@@ -111,7 +111,7 @@ export const benchMiniCityCommand: CommandSpec = {
   summary: 'MiniCity benchmark: source-only vs PLCA, or the Table 1 ablation (--ablation), mean ± std over seeds',
   examples: ['plca bench minicity --ablation --seeds 3 --out runs/table1', 'plca bench minicity --quick --seeds 1 --json'],
   configure: (cmd) => {
-    cmd.option('--ablation', 'every arm of the paper\'s Table 1 plus the BN target-statistics control', false);
+    cmd.option('--ablation', 'every arm of the paper\'s Table 1 plus the BN target-statistics control');
     cmd.option('--seeds <n>', 'number of seeds (0 … n−1)', parseInteger('--seeds', 1), 3);
     cmd.option('--only <keys>', 'comma-separated arm keys to run (a subset of the table)');
     addMiniCityOptions(cmd);

@@ -13,7 +13,7 @@ interface EvalOptions extends CommonOptions {
   root?: string;
   split?: string;
   inputSize?: [number, number];
-  aggregate: boolean;
+  aggregate?: boolean;
   limit?: number;
 }
 
@@ -31,7 +31,7 @@ export const evalCommand: CommandSpec = {
     cmd.option('-r, --root <dir>', 'dataset root instead of data.val\'s');
     cmd.option('-s, --split <split>', 'split name or list file instead of data.val\'s');
     cmd.option('--input-size <HxW>', 'network input size (default: data.evalSize, e.g. 730x1460)', parseInputSize);
-    cmd.option('--aggregate', 'the reference\'s test-time spatial aggregation (§4.5)', false);
+    cmd.option('--aggregate', 'the reference\'s test-time spatial aggregation (§4.5)');
     cmd.option('--limit <n>', 'evaluate only the first n images', parseInteger('--limit', 1));
   },
   run: async (ctx, _args, raw) => {

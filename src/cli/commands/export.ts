@@ -7,8 +7,8 @@ import { printJson, requirePath, userPath } from './shared.js';
 interface ExportOptions extends CommonOptions {
   checkpoint: string;
   inputSize?: [number, number];
-  labels: boolean;
-  overwrite: boolean;
+  labels?: boolean;
+  overwrite?: boolean;
 }
 
 export const exportCommand: CommandSpec = {
@@ -22,8 +22,8 @@ export const exportCommand: CommandSpec = {
     cmd.requiredOption('--checkpoint <path>', 'checkpoint file, checkpoints directory or run directory');
     addCommonOptions(cmd, ['out', 'json']);
     cmd.option('--input-size <HxW>', 'input size of the exported graph (default: the checkpoint\'s data.evalSize)', parseInputSize);
-    cmd.option('--labels', 'add a "labels" output: argmax of the logits upsampled to the input size', false);
-    cmd.option('--overwrite', 'replace an earlier export in --out', false);
+    cmd.option('--labels', 'add a "labels" output: argmax of the logits upsampled to the input size');
+    cmd.option('--overwrite', 'replace an earlier export in --out');
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as ExportOptions;

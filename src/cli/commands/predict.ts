@@ -15,9 +15,9 @@ import { printJson, requirePath, userPath } from './shared.js';
 interface PredictOptions extends CommonOptions {
   checkpoint: string;
   input: string;
-  aggregate: boolean;
+  aggregate?: boolean;
   inputSize?: [number, number];
-  fullSize: boolean;
+  fullSize?: boolean;
   alpha: number;
 }
 
@@ -32,9 +32,9 @@ export const predictCommand: CommandSpec = {
     cmd.requiredOption('--checkpoint <path>', 'checkpoint file, checkpoints directory or run directory');
     cmd.requiredOption('-i, --input <path>', 'an image, or a directory of .png/.jpg/.jpeg images');
     addCommonOptions(cmd, ['out', 'backend', 'threads', 'json']);
-    cmd.option('--aggregate', 'the reference\'s test-time spatial aggregation (§4.5)', false);
+    cmd.option('--aggregate', 'the reference\'s test-time spatial aggregation (§4.5)');
     cmd.option('--input-size <HxW>', 'network input size (default: the checkpoint\'s data.evalSize)', parseInputSize);
-    cmd.option('--full-size', 'run the network on each image at its own size', false);
+    cmd.option('--full-size', 'run the network on each image at its own size');
     cmd.option('--alpha <a>', 'overlay opacity of the label colours, 0..1', parseAlpha, 0.5);
   },
   run: async (ctx, _args, raw) => {

@@ -16,7 +16,7 @@ import { TrainReporter } from './train_reporter.js';
 import { yieldingStream } from './yielding_stream.js';
 
 interface TrainOptions extends CommonOptions {
-  resume: boolean;
+  resume?: boolean;
 }
 
 export const trainCommand: CommandSpec = {
@@ -29,7 +29,7 @@ export const trainCommand: CommandSpec = {
   ],
   configure: (cmd) => {
     addCommonOptions(cmd, ['config', 'set', 'out', 'seed', 'backend', 'threads', 'json']);
-    cmd.option('--resume', 'continue the run in --out from its latest checkpoint (its config.json unless --config is given)', false);
+    cmd.option('--resume', 'continue the run in --out from its latest checkpoint (its config.json unless --config is given)');
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as TrainOptions;
