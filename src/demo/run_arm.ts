@@ -73,7 +73,7 @@ export async function runArm(arm: ArmSpec, data: DemoData, o: ArmRunOptions): Pr
   const curve: CurvePoint[] = [];
   const valCurve: ArmResult['valCurve'] = [];
   const curveEvery = o.curveEvery ?? 0;
-  const validate = (model: Segmentor, step: number) => {
+  const validate = (model: Segmentor, step: number): Record<string, number> => {
     if (curveEvery > 0 && (step % curveEvery === 0 || step === cfg.train.maxIters)) {
       const mIoU = evaluateSet(model, data.targetVal, o.curveImages ?? 60).mIoU;
       valCurve.push({ step, mIoU });
