@@ -1,6 +1,7 @@
 /** `plca eval`: a checkpoint on the config's validation set (or a dataset named on the command line). */
 import { Option } from 'commander';
-import type { CommandSpec } from '../command.js';
+import type { ResolvedConfig } from '../../config/index.js';
+import type { CliContext, CommandSpec } from '../command.js';
 import { addCommonOptions, parseInteger, type CommonOptions } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { parseInputSize } from './model_info.js';
@@ -38,9 +39,7 @@ export const evalCommand: CommandSpec = {
     const o = raw as unknown as EvalOptions;
     const checkpoint = o.checkpoint === undefined ? undefined : requirePath(ctx.io, o.checkpoint, 'any', 'checkpoint');
     const root = o.root === undefined || o.dataset === 'minicity' ? o.root : requirePath(ctx.io, o.root, 'dir', 'dataset root');
-    // Without --config the checkpoint's own config is used; --config/--set replace its data side.
-    const cfg = o.config !== undefined || o.set.length > 0 || checkpoint === undefined
-      ? await loadRunConfig(ctx.io, o.config, configOverrides(o)) : undefined;
+    const cfg = await evalConfig(ctx, o, checkpoint);
     const { runEvaluation } = await import('../../pipeline/index.js');
     const { formatMetricsTable, metricsToJSON } = await import('../../eval/index.js');
     let bar: ProgressBar | undefined;
@@ -64,3 +63,17 @@ export const evalCommand: CommandSpec = {
     ctx.io.stdout.write(`${formatMetricsTable(report.metrics)}\n`);
   },
 };
+
+/**
+ * The config whose data side (val set, eval size, normalisation) is used: --config when given;
+ * else the checkpoint's own, with the --set overrides on top; none when there is nothing to
+ * change (runEvaluation then reads the checkpoint's).
+ */
+async function evalConfig(ctx: CliContext, o: EvalOptions, checkpoint: string | undefined): Promise<ResolvedConfig | undefined> {
+  if (o.config !== undefined || checkpoint === undefined) return loadRunConfig(ctx.io, o.config, configOverrides(o));
+  if (o.set.length === 0) return undefined;
+  const { loadCheckpoint, resolveCheckpointPath } = await import('../../train/index.js');
+  const { resolveConfig } = await import('../../config/index.js');
+  const file = resolveCheckpointPath(checkpoint);
+  return resolveConfig(loadCheckpoint(file).config, o.set, { source: `${file} (with --set)` });
+}
