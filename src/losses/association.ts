@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertRank, assertSameShape } from '../util/assert.js';
 import { check } from '../util/errors.js';
 import { bceNegLog } from './bce.js';
-import { type BilinearPair, blockedCycleAssociate } from './blocked_association.js';
+import { blockedCycleAssociateRaw } from './blocked_association.js';
 import { contrastLogSoftmax } from './contrast_normalize.js';
 import { cycleAssociate } from './cycle_associate.js';
 import { associationDiagnostics, type AssociationDiagnostics } from './diagnostics.js';
-import { cosineSimilarityFlat, flattenPixels, KL_EPS, l2Normalize, negKlSimilarityFlat } from './similarity.js';
+import { cosineSimilarityFlat, flattenPixels, negKlSimilarityFlat } from './similarity.js';
 import { mixAggregateFlat, type BlockRows, resolveBlockRows, type SimilarityMetric } from './spatial_aggregation.js';
 import { similarityOfCycles } from './sim_plca.js';
 
@@ -65,10 +65,7 @@ function blockedCycle(s: tf.Tensor3D, t: tf.Tensor3D, metric: SimilarityMetric, 
   for (let b = 0; b < n; b++) {
     const sb = imageRows(s, b);
     const tb = imageRows(t, b);
-    const pair: BilinearPair = metric === 'cos'
-      ? { u: l2Normalize(sb), v: l2Normalize(tb) }
-      : { u: sb, v: tf.log(tf.add(tb, KL_EPS)) as tf.Tensor2D, u2: tf.log(tf.add(sb, KL_EPS)) as tf.Tensor2D, v2: tb };
-    const r = blockedCycleAssociate(pair, rows);
+    const r = blockedCycleAssociateRaw(sb, tb, metric, rows);
     parts.push(r.logProduct);
     mid.set(r.midIndex, b * l1);
     end.set(r.endIndex, b * l1);

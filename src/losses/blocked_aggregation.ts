@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from '../engine/index.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
-import { KL_EPS, l2Normalize } from './similarity.js';
+import { KL_EPS, l2Normalize, l2NormalizeBackward } from './similarity.js';
 
 interface AggStats { mean: Float32Array; inv: Float32Array; lse: Float32Array }
 
@@ -45,12 +45,14 @@ function blockLogits(vr: tf.Tensor2D, vct: tf.Tensor2D, cos: boolean, r0: number
  */
 export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: number, alpha = 1): tf.Tensor2D {
   const cos = metric === 'cos';
-  // cos: S = V Vᵀ with V = x/‖x‖; kl: S = p · log(p + ε)ᵀ (rows p, columns log p).
-  const v = cos ? l2Normalize(x) : (tf.tidy(() => tf.log(tf.add(x, KL_EPS))) as tf.Tensor2D);
+  // cos: S = V Vᵀ with V = x/‖x‖; kl: S = p · log(p + ε)ᵀ (rows p, columns log p). V is rebuilt in
+  // the backward pass rather than held by the tape (one [L, C] tensor less through backprop).
+  const vOf = (t: tf.Tensor2D): tf.Tensor2D => (cos ? l2Normalize(t) : (tf.log(tf.add(t, KL_EPS)) as tf.Tensor2D));
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xx, vv] = args as [tf.Tensor2D, tf.Tensor2D];
-    const save = args[2] as tf.GradSaveFunc;
+    const xx = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
     const [l, c] = xx.shape;
+    const vv = vOf(xx);
     const vr = cos ? vv : xx;
     const st: AggStats = { mean: new Float32Array(l), inv: new Float32Array(l), lse: new Float32Array(l) };
     const vct = tf.transpose(vv) as tf.Tensor2D;
@@ -64,15 +66,25 @@ export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: num
         return alpha === 1 ? agg : tf.add(tf.mul(tf.slice(xx, [r0, 0], [n, c]), 1 - alpha), tf.mul(agg, alpha));
       }));
     }
-    vct.dispose();
-    save([xx, vv]);
+    tf.dispose([vct, vv]);
+    save([xx]);
     const value = tf.concat(parts, 0);
     tf.dispose(parts);
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => aggBackward(saved as tf.Tensor2D[], dy as tf.Tensor2D, cos, rows, st, c, alpha) };
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const x0 = saved[0] as tf.Tensor2D;
+        const v0 = vOf(x0);
+        const [dX, dV] = aggBackward([x0, v0], dy as tf.Tensor2D, cos, rows, st, c, alpha);
+        v0.dispose();
+        // chain dV into x: cos through the normalisation, kl through log(x + ε)
+        const out = tf.tidy(() => tf.add(dX, cos ? l2NormalizeBackward(x0, dV) : tf.div(dV, tf.add(x0, KL_EPS))));
+        tf.dispose([dX, dV]);
+        return out;
+      },
+    };
   });
-  const out = f(x, v) as tf.Tensor2D;
-  v.dispose();
-  return out;
+  return f(x) as tf.Tensor2D;
 }
 
 /**

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from '../engine/index.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
 import { accumulate } from './blocked_aggregation.js';
+import { KL_EPS, l2Normalize, l2NormalizeBackward } from './similarity.js';
 
 /** Default number of similarity entries per block (8 MB of float32; a block step holds ~10 such). */
 export const DEFAULT_BLOCK_ELEMENTS = 1 << 21;
@@ -241,5 +242,55 @@ export function blockedCycleAssociate(pair: BilinearPair, blockRows: number): Bl
   });
   const inputs = shared ? [pair.u, pair.v] : [pair.u, pair.v, pair.u2!, pair.v2!];
   const logProduct = f(...inputs) as tf.Tensor1D;
+  return { logProduct, midIndex, endIndex };
+}
+
+/** The bilinear forms of a metric from the raw maps (cos: normalised features; kl: p, log q …). */
+function pairOf(metric: 'cos' | 'kl', s: tf.Tensor2D, t: tf.Tensor2D): BilinearPair {
+  if (metric === 'cos') return { u: l2Normalize(s), v: l2Normalize(t) };
+  return { u: s, v: tf.log(tf.add(t, KL_EPS)) as tf.Tensor2D, u2: tf.log(tf.add(s, KL_EPS)) as tf.Tensor2D, v2: t };
+}
+
+/** Chains the pair's gradients back to the raw maps. */
+function rawGrads(metric: 'cos' | 'kl', s: tf.Tensor2D, t: tf.Tensor2D, g: tf.Tensor2D[]): tf.Tensor2D[] {
+  return tf.tidy(() => {
+    if (metric === 'cos') return [l2NormalizeBackward(s, g[0]), l2NormalizeBackward(t, g[1])];
+    // u = p, u2 = log(p + ε): dp = dU + dU2 / (p + ε); v = log(q + ε), v2 = q: dq = dV / (q + ε) + dV2
+    return [tf.add(g[0], tf.div(g[2], tf.add(s, KL_EPS))), tf.add(tf.div(g[1], tf.add(t, KL_EPS)), g[3])] as tf.Tensor2D[];
+  });
+}
+
+/**
+ * `blockedCycleAssociate` on the raw maps (features for 'cos', probabilities for 'kl'): the
+ * normalised / log forms are rebuilt inside the forward and backward passes instead of being held
+ * by the tape, which keeps four fewer [L, C] tensors alive through the backward pass.
+ * @param s [L1, C] source map, @param t [L2, C] target map
+ */
+export function blockedCycleAssociateRaw(s: tf.Tensor2D, t: tf.Tensor2D, metric: 'cos' | 'kl', blockRows: number): BlockedCycle {
+  let midIndex: Int32Array = new Int32Array(0);
+  let endIndex: Int32Array = new Int32Array(0);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [ss, tt] = args as [tf.Tensor2D, tf.Tensor2D];
+    const save = args[2] as tf.GradSaveFunc;
+    // the pair's tensors are freed by the engine's scope around this forward function
+    const { rs, cs } = forwardStats(pairOf(metric, ss, tt), blockRows);
+    midIndex = rs.mid;
+    endIndex = Int32Array.from(rs.mid, (j) => cs.arg[j]);
+    const value = new Float32Array(rs.mid.length);
+    for (let i = 0; i < value.length; i++) value[i] = rs.logP[i] + cs.logP[rs.mid[i]];
+    save([ss, tt]);
+    return {
+      value: tf.tensor1d(value),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [s0, t0] = saved as tf.Tensor2D[];
+        const g = dy.dataSync() as Float32Array;
+        const pg = tf.tidy(() => backward(pairOf(metric, s0, t0), blockRows, rs, cs, g));
+        const out = rawGrads(metric, s0, t0, pg);
+        tf.dispose(pg);
+        return out;
+      },
+    };
+  });
+  const logProduct = f(s, t) as tf.Tensor1D;
   return { logProduct, midIndex, endIndex };
 }

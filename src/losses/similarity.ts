@@ -38,6 +38,20 @@ const l2NormalizeOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>
   };
 });
 
+/**
+ * Gradient of x ↦ x / max(‖x‖, 1e-12) (last axis) at x for upstream dy, recomputing the norm: for
+ * custom gradients that keep only the raw input.
+ */
+export function l2NormalizeBackward<T extends tf.Tensor>(x: T, dy: T): T {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.sum(tf.square(x), -1, true));
+    const den = tf.maximum(norm, NORMALIZE_EPS);
+    const y = tf.div(x, den);
+    const on = tf.cast(tf.greater(norm, NORMALIZE_EPS), 'float32');
+    return tf.div(tf.sub(dy, tf.mul(y, tf.mul(tf.sum(tf.mul(y, dy), -1, true), on))), den) as T;
+  });
+}
+
 /** L2-normalises the last axis as PyTorch's `F.normalize(x, dim=-1)`: x / max(‖x‖, 1e-12). */
 export function l2Normalize<T extends tf.Tensor>(x: T): T {
   return l2NormalizeOp(x) as T;
