@@ -26,7 +26,7 @@ function expectCleanError(r: PlcaResult, code: string, names: string | RegExp): 
   expect(r.stdout).toBe('');
 }
 
-describe('config errors', () => {
+describe.concurrent('config errors', () => {
   it('names a missing config file', async () => {
     const path = join(dir, 'nope.json');
     expectCleanError(await runPlca(['config', 'print', '--config', path]), 'PLCA_FILE_NOT_FOUND', path);
@@ -80,7 +80,7 @@ describe('config errors', () => {
 });
 
 
-describe('dataset problems (plca data check)', () => {
+describe.concurrent('dataset problems (plca data check)', () => {
   it('names the missing root', async () => {
     const root = join(dir, 'no-such-dataset');
     expectCleanError(await runPlca(['data', 'check', '--dataset', 'cityscapes', '--root', root]), 'PLCA_FILE_NOT_FOUND', root);
