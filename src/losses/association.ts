@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertRank, assertSameShape } from '../util/assert.js';
 import { check } from '../util/errors.js';
 import { bceNegLog } from './bce.js';
-import { blockedCycleAssociateRaw } from './blocked_association.js';
+import { blockedCycleAssociate } from './blocked_association.js';
 import { contrastLogSoftmax } from './contrast_normalize.js';
 import { cycleAssociate } from './cycle_associate.js';
 import { associationDiagnostics, type AssociationDiagnostics } from './diagnostics.js';
@@ -65,7 +65,7 @@ function blockedCycle(s: tf.Tensor3D, t: tf.Tensor3D, metric: SimilarityMetric, 
   for (let b = 0; b < n; b++) {
     const sb = imageRows(s, b);
     const tb = imageRows(t, b);
-    const r = blockedCycleAssociateRaw(sb, tb, metric, rows);
+    const r = blockedCycleAssociate(sb, tb, metric, rows);
     parts.push(r.logProduct);
     mid.set(r.midIndex, b * l1);
     end.set(r.endIndex, b * l1);

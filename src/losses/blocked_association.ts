@@ -209,42 +209,6 @@ function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: 
   return out as tf.Tensor2D[];
 }
 
-/**
- * Cycle association of one image pair with bounded memory (Eq. 2–4): returns, per source pixel, the
- * log of the cycle's probability product and the detached indices j*, i*. Its gradient recomputes
- * the similarity blocks; the result equals the dense path up to float32 summation order.
- * @param pair the bilinear similarity forms (see BilinearPair)
- * @param blockRows source rows per block
- * @see Eq. (2)–(6)
- */
-export function blockedCycleAssociate(pair: BilinearPair, blockRows: number): BlockedCycle {
-  const shared = !pair.u2;
-  let midIndex: Int32Array = new Int32Array(0);
-  let endIndex: Int32Array = new Int32Array(0);
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const ins = args.slice(0, -1) as tf.Tensor2D[];
-    const p: BilinearPair = shared ? { u: ins[0], v: ins[1] } : { u: ins[0], v: ins[1], u2: ins[2], v2: ins[3] };
-    const { rs, cs } = forwardStats(p, blockRows);
-    midIndex = rs.mid;
-    endIndex = Int32Array.from(rs.mid, (j) => cs.arg[j]);
-    const value = new Float32Array(rs.mid.length);
-    for (let i = 0; i < value.length; i++) value[i] = rs.logP[i] + cs.logP[rs.mid[i]];
-    save(ins);
-    return {
-      value: tf.tensor1d(value),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const q = saved as tf.Tensor2D[];
-        const sp: BilinearPair = shared ? { u: q[0], v: q[1] } : { u: q[0], v: q[1], u2: q[2], v2: q[3] };
-        return backward(sp, blockRows, rs, cs, dy.dataSync() as Float32Array);
-      },
-    };
-  });
-  const inputs = shared ? [pair.u, pair.v] : [pair.u, pair.v, pair.u2!, pair.v2!];
-  const logProduct = f(...inputs) as tf.Tensor1D;
-  return { logProduct, midIndex, endIndex };
-}
-
 /** The bilinear forms of a metric from the raw maps (cos: normalised features; kl: p, log q …). */
 function pairOf(metric: 'cos' | 'kl', s: tf.Tensor2D, t: tf.Tensor2D): BilinearPair {
   if (metric === 'cos') return { u: l2Normalize(s), v: l2Normalize(t) };
@@ -261,12 +225,18 @@ function rawGrads(metric: 'cos' | 'kl', s: tf.Tensor2D, t: tf.Tensor2D, g: tf.Te
 }
 
 /**
- * `blockedCycleAssociate` on the raw maps (features for 'cos', probabilities for 'kl'): the
- * normalised / log forms are rebuilt inside the forward and backward passes instead of being held
- * by the tape, which keeps four fewer [L, C] tensors alive through the backward pass.
- * @param s [L1, C] source map, @param t [L2, C] target map
+ * Cycle association of one image pair with bounded memory (Eq. 2–4): per source pixel, the log of
+ * the cycle's probability product and the detached indices j*, i*. Its gradient recomputes the
+ * similarity blocks; the result equals the dense path up to float32 summation order. Takes the raw
+ * maps (features for 'cos', probabilities for 'kl'): the normalised / log forms are rebuilt inside
+ * the forward and backward passes instead of being held by the tape (four fewer [L, C] tensors
+ * alive through backprop).
+ * @param s [L1, C] source map
+ * @param t [L2, C] target map
+ * @param blockRows source rows per block
+ * @see Eq. (2)–(6)
  */
-export function blockedCycleAssociateRaw(s: tf.Tensor2D, t: tf.Tensor2D, metric: 'cos' | 'kl', blockRows: number): BlockedCycle {
+export function blockedCycleAssociate(s: tf.Tensor2D, t: tf.Tensor2D, metric: 'cos' | 'kl', blockRows: number): BlockedCycle {
   let midIndex: Int32Array = new Int32Array(0);
   let endIndex: Int32Array = new Int32Array(0);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
