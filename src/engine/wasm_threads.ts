@@ -18,7 +18,7 @@ const BUILD = 'tfjs-backend-wasm-threaded-simd';
 interface WasmModuleLike {
   cwrap(name: string, ret: string | null, args: string[]): (...a: unknown[]) => unknown;
   tfjs?: Record<string, unknown>;
-  PThread?: { unusedWorkers: Array<{ unref(): void }>; runningWorkers: Array<{ unref(): void }> };
+  PThread?: { unusedWorkers: Array<{ unref(): void; terminate(): unknown }>; runningWorkers: Array<{ unref(): void }> };
 }
 
 /** The worker script as a file: the package ships it only as a JS string export. */
@@ -100,8 +100,21 @@ export async function registerThreadedWasm(threads: number): Promise<void> {
   tf.registerBackend('wasm', async () => {
     const module = await withCoreCount(2 * threads, loadThreadedModule);
     pthreads = module.PThread;
-    return new wasm.BackendWasm(module as never);
+    const backend = new wasm.BackendWasm(module as never);
+    releaseIdleWorkers();
+    return backend;
   }, 2);
+}
+
+/**
+ * Terminates the pthread workers the thread pool did not take. Why: the build pre-spawns 8
+ * workers (each a V8 isolate, ~15–20 MB RSS), but XNNPACK's pool is created once, at init, with
+ * `threads` − 1 of them; nothing else in the backend starts threads afterwards.
+ */
+function releaseIdleWorkers(): void {
+  if (!pthreads) return;
+  const idle = pthreads.unusedWorkers.splice(0);
+  for (const w of idle) void w.terminate();
 }
 
 /** Lets the process exit while the pthread workers idle (they otherwise keep the event loop alive). */
