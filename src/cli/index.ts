@@ -1,5 +1,5 @@
 // Public API of the CLI module, for tests and for embedding the CLI in other tools.
-export { buildProgram, parseCli, runCli } from './program.js';
+export { buildProgram, parseCli, runCli, main } from './program.js';
 export type { ParsedCli, Dispatch } from './program.js';
 export type { CommandSpec, CliContext } from './command.js';
 export { COMMANDS } from './commands/index.js';

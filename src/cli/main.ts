@@ -1,5 +1,4 @@
-// The `plca` binary: run the CLI, then exit explicitly (wasm worker threads keep Node alive).
-import { runCli } from './program.js';
+// The `plca` binary (bin/plca.mjs loads this through tsx).
+import { main } from './program.js';
 
-const code = await runCli(process.argv.slice(2));
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+await main(process.argv.slice(2));

@@ -94,3 +94,22 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), c
     return exitCodeFor(err);
   }
 }
+
+/**
+ * The binary's entry: runs the CLI, reports errors that escape every promise (a worker that
+ * fails after its command has ended) in the same one-line form, then exits explicitly (wasm
+ * worker threads keep Node alive otherwise).
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  const io = processIo();
+  const crash = (e: unknown) => {
+    const err = toPlcaError(e);
+    io.stderr.write(formatError(err, argvWantsVerbose(argv)));
+    process.exit(exitCodeFor(err));
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  const code = await runCli(argv, io);
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
