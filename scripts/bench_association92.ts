@@ -2,6 +2,7 @@
 // (8464 pixels a side), forward and backward, on wasm. `--json` prints {ms, peakRssMB}.
 // Usage: tsx scripts/bench_association92.ts [--json] [--size 92] [--channels 2048]
 //        [--metric cos|kl] [--no-spagg] [--block-rows N]
+//        [--compare]  (dense autodiff path vs the blocked path at the given size, in one run: a ratio)
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/index.js';
 import { associationLoss, type BlockRows } from '../src/losses/index.js';
@@ -28,14 +29,28 @@ async function main(): Promise<void> {
   const labelS = tf.tensor3d(lab, [1, size, size], 'int32');
   const xs = metric === 'kl' ? (tf.softmax(featS) as tf.Tensor4D) : featS;
   const xt = metric === 'kl' ? (tf.softmax(featT) as tf.Tensor4D) : featT;
-  const t0 = performance.now();
-  const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
-    associationLoss(a as tf.Tensor4D, b as tf.Tensor4D, labelS, { metric, spagg, blockRows }).loss)([xs, xt]);
-  await Promise.all([value.data(), ...grads.map((g) => g.data())]);
-  const ms = performance.now() - t0;
+  const run = (rows: BlockRows) => {
+    const t0 = performance.now();
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+      associationLoss(a as tf.Tensor4D, b as tf.Tensor4D, labelS, { metric, spagg, blockRows: rows }).loss)([xs, xt]);
+    grads.forEach((g) => g.dataSync());
+    const ms = performance.now() - t0;
+    const loss = value.dataSync()[0];
+    tf.dispose([value, ...grads]);
+    return { ms, loss };
+  };
+  if (process.argv.includes('--compare')) {
+    const rows = blockRows === 'auto' || blockRows === 'none' ? Math.max(1, Math.floor((1 << 21) / (size * size))) : blockRows;
+    run('none'); run(rows); // warm-up: kernel set-up and wasm heap growth are not part of the ratio
+    const dense = run('none');
+    const blocked = run(rows);
+    console.log(JSON.stringify({ size, channels, denseMs: Math.round(dense.ms), blockedMs: Math.round(blocked.ms),
+      ratio: +(blocked.ms / dense.ms).toFixed(2), lossDense: dense.loss, lossBlocked: blocked.loss }));
+    return;
+  }
+  const { ms, loss } = run(blockRows);
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  const loss = value.dataSync()[0];
-  tf.dispose([value, ...grads, featS, featT, labelS, xs, xt]);
+  tf.dispose([featS, featT, labelS, xs, xt]);
   if (json) {
     console.log(JSON.stringify({ ms: Math.round(ms), peakRssMB: Math.round(peakRssMB) }));
   } else {
