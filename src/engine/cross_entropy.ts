@@ -1,6 +1,6 @@
 // Softmax cross-entropy with an ignore label, NHWC logits, closed-form gradient. Why: the stock
 // composition (logSoftmax, oneHot, mul, sum) runs wasm's scalar Exp three times per step
-// (notes/engine.md item 5); here one Exp serves both the loss and its gradient.
+// (notes/engine.md item 5); here one Softmax kernel (XNNPACK on wasm) serves loss and gradient.
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';
 
@@ -26,19 +26,20 @@ export function softmaxCrossEntropy(
     const count = tf.maximum(tf.sum(validF), 1);
     const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [z, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      const shifted = tf.sub(z, tf.max(z, -1, true)); // for numerical stability
-      const e = tf.exp(shifted);
-      const s = tf.sum(e, -1, true); // [N, H, W, 1]
-      // Σ_k t_k (log s − shifted_k) over valid pixels; t already zero at ignored ones
-      const nll = tf.sub(tf.mul(tf.log(s), validF), tf.sum(tf.mul(shifted, target), -1, true));
+      // p = softmax(z) in one kernel (XNNPACK on wasm). log p_label = z_label − lse, and since
+      // max_k p_k = exp(0)/Σexp(z − max z), lse = max z − log max_k p_k: exact, and nothing
+      // underflows (max_k p_k ≥ 1/K), unlike log p_label for a confidently wrong pixel.
+      const p = tf.softmax(z); // [N, H, W, K]
+      const lse = tf.sub(tf.max(z, -1, true), tf.log(tf.max(p, -1, true))); // [N, H, W, 1]
+      const zLabel = tf.sum(tf.mul(z, target), -1, true); // 0 at ignored pixels
+      const nll = tf.sub(tf.mul(lse, validF), zLabel);
       // Saved (kept past this tidy) rather than closed over: the backward pass runs after it.
-      save([e, s, validF, target, count]);
+      save([p, validF, target, count]);
       return {
         value: tf.div(tf.sum(nll), count),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [ex, sx, vf, tg, n] = saved;
-          const p = tf.div(ex, sx);
-          return tf.mul(tf.sub(tf.mul(p, vf), tg), tf.div(dy, n));
+          const [ps, vf, tg, n] = saved;
+          return tf.mul(tf.sub(tf.mul(ps, vf), tg), tf.div(dy, n));
         },
       };
     });

@@ -22,29 +22,32 @@ export interface BatchNormResult {
 }
 
 /**
- * y = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε), differentiable in x, γ, β. With batch statistics the
- * gradient is the closed form ∂x = γ/√(σ²+ε) · (dy − mean(dy) − x̂·mean(dy·x̂)) (means over N, H, W).
+ * y = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε), differentiable in x, γ, β. Computed as y = x·a + c with
+ * per-channel a = γ/√(σ²+ε), c = β − μ·a, so the forward makes two full-size ops and saves no x̂.
+ * With batch statistics the gradient is the closed form
+ * ∂x = a·(dy − mean(dy) − x̂·mean(dy·x̂)) = dy·a + x·k + k0 (means over N, H, W), with
+ * Σdy·x̂ = (Σdy·x − μ·Σdy)/√(σ²+ε); the per-channel k, k0 keep every full-size op a broadcast.
  */
 function normalize(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D,
   eps: number, batchStats: boolean): tf.Tensor4D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const invStd = tf.rsqrt(tf.add(variance, eps)); // [C]
-    const xhat = tf.mul(tf.sub(xi, mean), invStd); // [N, H, W, C]
-    save([xhat, invStd, g]);
-    const value = tf.add(tf.mul(xhat, g), b);
+    const a = tf.mul(g, invStd); // [C]
+    const value = tf.add(tf.mul(xi, a), tf.sub(b, tf.mul(mean, a)));
+    save([xi, invStd, a, mean]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, is, gm] = saved;
-        const dBeta = tf.sum(dy, [0, 1, 2]);
-        const dGamma = tf.sum(tf.mul(dy, xh), [0, 1, 2]);
-        const scale = tf.mul(gm, is); // [C]
-        if (!batchStats) return [tf.mul(dy, scale), dGamma, dBeta];
-        const m = xh.size / gm.size;
-        // dy − mean(dy) − x̂·mean(dy·x̂), all [C] terms broadcast
-        const centred = tf.sub(tf.sub(dy, tf.div(dBeta, m)), tf.mul(xh, tf.div(dGamma, m)));
-        return [tf.mul(centred, scale), dGamma, dBeta];
+        const [xs, is, sc, mu] = saved;
+        const dBeta = tf.sum(dy, [0, 1, 2]); // Σdy
+        const dyx = tf.sum(tf.mul(dy, xs), [0, 1, 2]); // Σdy·x
+        const dGamma = tf.mul(tf.sub(dyx, tf.mul(mu, dBeta)), is); // Σdy·x̂
+        if (!batchStats) return [tf.mul(dy, sc), dGamma, dBeta];
+        const m = xs.size / sc.size;
+        const k = tf.neg(tf.div(tf.mul(tf.mul(sc, is), dGamma), m)); // −a·Σdy·x̂/(m·√(σ²+ε))
+        const k0 = tf.sub(tf.neg(tf.div(tf.mul(sc, dBeta), m)), tf.mul(mu, k)); // −a·Σdy/m − μ·k
+        return [tf.add(tf.add(tf.mul(dy, sc), tf.mul(xs, k)), k0), dGamma, dBeta];
       },
     };
   });

@@ -173,7 +173,13 @@ export function gradientSuite(backend: 'cpu' | 'wasm'): void {
       const zeroLoss = softmaxCrossEntropy(logits, none);
       expect(zeroLoss.dataSync()[0]).toBe(0);
       expect(tf.max(tf.abs(zero)).dataSync()[0]).toBe(0);
-      tf.dispose([labels, logits, value, grad, none, zero, zeroLoss]);
+      // A confidently wrong pixel (logit gap 200) keeps its exact loss: nothing underflows to log 0.
+      const far = tf.tensor4d([200, 0, 0, -50, 0, 1, 2, 3], [1, 1, 2, 4]);
+      const farLabels = tf.tensor3d([1, 3], [1, 1, 2], 'int32');
+      const farLoss = softmaxCrossEntropy(far, farLabels).dataSync()[0];
+      const lse2 = 3 + Math.log(Math.exp(-3) + Math.exp(-2) + Math.exp(-1) + 1);
+      expect(Math.abs(farLoss - (200 + (lse2 - 3)) / 2)).toBeLessThan(1e-4);
+      tf.dispose([labels, logits, value, grad, none, zero, zeroLoss, far, farLabels]);
     });
 
     const MM_CASES: Array<[string, number[], number[], boolean, boolean]> = [
