@@ -13,7 +13,6 @@ import { installInterruptHandler } from '../signals.js';
 import { configOverrides, loadRunConfig } from './run_config.js';
 import { printJson, setupEngine, userPath } from './shared.js';
 import { TrainReporter } from './train_reporter.js';
-import { yieldingStream } from './yielding_stream.js';
 
 interface TrainOptions extends CommonOptions {
   resume?: boolean;
@@ -71,23 +70,13 @@ async function prepareRun(ctx: CliContext, o: TrainOptions): Promise<{ cfg: Reso
   return { cfg, outDir };
 }
 
-/**
- * What src/pipeline's runTraining does, with the streams wrapped so that Ctrl-C is seen between
- * batches (yielding_stream.ts explains why).
- */
 async function runTraining(ctx: CliContext, cfg: ResolvedConfig, outDir: string, o: TrainOptions): Promise<TrainResult> {
-  const { train } = await import('../../train/index.js');
-  const { streamsFromConfig, configValidator } = await import('../../pipeline/index.js');
-  const validate = cfg.data.val !== null ? configValidator(cfg) : undefined;
-  const streams = streamsFromConfig(cfg);
+  const { runTraining: run } = await import('../../pipeline/index.js');
   const reporter = new TrainReporter(ctx.io.stderr, { json: o.json, verbose: o.verbose, logInterval: cfg.train.logInterval });
   const interrupt = installInterruptHandler(ctx.io.stderr, 'training', 'writing a checkpoint');
   try {
-    const source = yieldingStream(streams.source);
-    const target = streams.target && yieldingStream(streams.target);
-    return await train(cfg, { source, target, outDir, validate }, {
-      signal: interrupt.signal, resume: o.resume, onEvent: (e: TrainEvent) => reporter.onEvent(e),
-    });
+    // The pipeline's streams give the event loop a turn per batch, so Ctrl-C is seen mid-run.
+    return await run(cfg, { outDir, signal: interrupt.signal, resume: o.resume, onEvent: (e: TrainEvent) => reporter.onEvent(e) });
   } catch (e) {
     reporter.stop();
     if (isPlcaError(e) && e.code === 'PLCA_INTERRUPTED') {
@@ -96,7 +85,6 @@ async function runTraining(ctx: CliContext, cfg: ResolvedConfig, outDir: string,
     throw e;
   } finally {
     interrupt.dispose();
-    await streams.close();
   }
 }
 
