@@ -107,3 +107,14 @@ describe('cli parsing', () => {
     expect(io.out().trim()).toBe('0.1.0');
   });
 });
+
+describe('plca bench', () => {
+  it('passes the flags on to the engine benchmark script', async () => {
+    const { benchScriptArgs } = await import('../../src/cli/commands/bench.js');
+    const parsed = await parseCli(['bench', '--json', '--threads', '2', '--steps', '5', '--backend', 'wasm'], memoryIo());
+    expect(parsed?.command).toBe('bench engine');
+    expect(benchScriptArgs(parsed!.options as never)).toEqual(['--backend', 'wasm', '--steps', '5', '--threads', '2', '--json']);
+    const defaults = await parseCli(['bench', 'engine'], memoryIo());
+    expect(benchScriptArgs(defaults!.options as never)).toEqual(['--backend', 'auto', '--steps', '30']);
+  });
+});

@@ -12,7 +12,7 @@ import type { CommandSpec } from '../command.js';
 import type { CliIo } from '../io.js';
 import { addCommonOptions, parseInteger, type CommonOptions } from '../options.js';
 
-interface BenchOptions extends Pick<CommonOptions, 'json' | 'backend' | 'threads' | 'verbose'> {
+export interface BenchOptions extends Pick<CommonOptions, 'json' | 'backend' | 'threads' | 'verbose'> {
   steps: number;
 }
 
@@ -26,13 +26,17 @@ export const benchEngineCommand: CommandSpec = {
     addCommonOptions(cmd, ['json', 'backend', 'threads']);
   },
   run: async (ctx, _args, raw) => {
-    const o = raw as unknown as BenchOptions;
-    const args = ['--backend', o.backend, '--steps', String(o.steps)];
-    if (o.threads !== undefined) args.push('--threads', String(o.threads));
-    if (o.json) args.push('--json');
-    ctx.exitCode = await runScript(ctx.io, 'bench.ts', args);
+    ctx.exitCode = await runScript(ctx.io, 'bench.ts', benchScriptArgs(raw as unknown as BenchOptions));
   },
 };
+
+/** The flags of scripts/bench.ts for the CLI's options. */
+export function benchScriptArgs(o: BenchOptions): string[] {
+  const args = ['--backend', o.backend, '--steps', String(o.steps)];
+  if (o.threads !== undefined) args.push('--threads', String(o.threads));
+  if (o.json) args.push('--json');
+  return args;
+}
 
 /** Runs scripts/NAME under tsx, streaming its output into `io`; resolves to its exit status. */
 async function runScript(io: CliIo, name: string, args: string[]): Promise<number> {
