@@ -25,7 +25,16 @@ export async function loadConfigFile(path: string): Promise<UserConfig> {
     }
   }
   if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
-    const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    } catch (e) {
+      // A syntax or import error in the user's module is a config problem, not a plca bug.
+      throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} could not be loaded: ${(e as Error).message.split('\n')[0]}`, {
+        cause: e,
+        hint: 'check the file with `npx tsc --noEmit FILE`, or run with --verbose for the location',
+      });
+    }
     if (mod.default === undefined) {
       throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} has no default export`, {
         hint: 'end the file with `export default defineConfig({...})`',
