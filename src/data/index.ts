@@ -26,4 +26,3 @@ export { hashSeed, mulberry32, permutation, type Rng } from './rng.js';
 export { prepareSample, type PipelineOptions, type PreparedSample } from './sample_pipeline.js';
 export { DataLoader, createLoader, toBatch, type LoaderOptions, type LoaderState } from './loader.js';
 export { checkDataset, checkDatasetParallel, checkDescriptor, checkItem, type ItemCheck, type CheckOptions, type CheckReport, type CheckProblem, type Histogram } from './check.js';
-export { createDataStreams, type DataStreams, type DataSectionLike, type DomainLike } from './from_config.js';

@@ -37,6 +37,32 @@ export function lovaszGrad(fgSorted: ArrayLike<number>): Float64Array {
   return jac;
 }
 
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+/** Pixels with index < 2^23 can be packed with their error into one exactly ordered float64 key. */
+const PACK_LIMIT = 2 ** 23;
+
+/**
+ * Writes `valid` into `order` sorted by descending error (as torch.sort(descending=True)). Why the
+ * packing: errors lie in [0, 1], so their float32 bit patterns (< 2^30) order like the values, and
+ * bits·2^23 + index is an exact float64 that the native typed-array sort orders ~10× faster than
+ * a comparator sort (millions of pixels per class in training).
+ */
+function sortByErrorDesc(valid: number[], err: Float64Array, order: Uint32Array): void {
+  if (valid.length >= PACK_LIMIT) {
+    for (let r = 0; r < valid.length; r++) order[r] = valid[r];
+    order.sort((a, b) => err[b] - err[a]);
+    return;
+  }
+  const keys = new Float64Array(valid.length);
+  for (let r = 0; r < valid.length; r++) {
+    F32[0] = err[valid[r]];
+    keys[r] = U32[0] * PACK_LIMIT + r;
+  }
+  keys.sort();
+  for (let r = 0; r < keys.length; r++) order[keys.length - 1 - r] = valid[keys[r] % PACK_LIMIT];
+}
+
 /** Per-pixel, per-class weights w such that the loss is Σ w · |fg − p| / #classes. */
 function lovaszWeights(probs: Float32Array, labels: ArrayLike<number>, k: number, o: Required<LovaszOptions>): { w: Float32Array; classes: number } {
   const valid: number[] = [];
@@ -54,8 +80,7 @@ function lovaszWeights(probs: Float32Array, labels: ArrayLike<number>, k: number
     }
     if (o.classes === 'present' && !present) continue;
     classes++;
-    for (let r = 0; r < valid.length; r++) order[r] = valid[r];
-    order.sort((a, b) => err[b] - err[a]); // descending errors, as torch.sort(descending=True)
+    sortByErrorDesc(valid, err, order);
     const g = lovaszGrad(Array.from(order, (i) => (labels[i] === c ? 1 : 0)));
     for (let r = 0; r < order.length; r++) w[order[r] * k + c] = g[r];
   }

@@ -8,7 +8,7 @@
  * MiniCity streams use `data.flip` and `data.normalization` but not `resizeShort`/`crop`: the
  * generated images already are `data.minicity.size`, and MiniCity's stream does not rescale.
  *
- * Not src/data's `createDataStreams`: that one cannot pass `idMap` to folder datasets, knows no
+ * (This replaces an earlier `createDataStreams` in src/data, which could not pass `idMap` to folder datasets, knew no
  * MiniCity and leaves labels in train ids, which a 16- or 9-class head cannot be trained on.
  */
 import * as tf from '@tensorflow/tfjs-core';
