@@ -9,7 +9,7 @@
  * generated images already are `data.minicity.size`, and MiniCity's stream does not rescale.
  *
  * (This replaces an earlier `createDataStreams` in src/data, which could not pass `idMap` to folder datasets, knew no
- * MiniCity and leaves labels in train ids, which a 16- or 9-class head cannot be trained on.
+ * MiniCity and left labels in train ids, which a 16- or 9-class head cannot be trained on.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { needsTarget, type ResolvedConfig } from '../config/index.js';
