@@ -40,5 +40,8 @@ export function nchwToNhwc(data: number[], shape: number[]): tf.Tensor4D {
 
 /** NHWC tensor to NCHW row-major data. */
 export function nhwcToNchwData(t: tf.Tensor): Float32Array {
-  return tf.tidy(() => tf.transpose(t, [0, 3, 1, 2])).dataSync() as Float32Array;
+  const nchw = tf.transpose(t, [0, 3, 1, 2]);
+  const data = nchw.dataSync() as Float32Array;
+  nchw.dispose();
+  return data;
 }
