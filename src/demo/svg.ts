@@ -82,14 +82,20 @@ export function lineChart(series: Series[], o: ChartOptions): string {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" stroke="#000" stroke-dasharray="2,3"/>`,
       `<text x="${W - m.r - 2}" y="${(+y - 3).toFixed(1)}" text-anchor="end">${escapeHtml(o.hline.label)}</text>`);
   }
-  series.forEach((s, i) => {
-    const color = s.color ?? PALETTE[i % PALETTE.length];
-    const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    if (p.length === 0) return;
+  const drawn = series
+    .map((s, i) => ({ s, color: s.color ?? PALETTE[i % PALETTE.length], p: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)) }))
+    .filter((d) => d.p.length > 0);
+  const dash = (s: Series) => (s.dashed ? ' stroke-dasharray="5,3"' : '');
+  for (const { s, color, p } of drawn) {
     const d = p.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"${dash(s)}/>`);
+  }
+  // The legend goes last, on a light box, so that it stays readable over the lines.
+  const legendW = 30 + 5.5 * Math.max(0, ...drawn.map((d) => d.s.name.length));
+  parts.push(`<rect x="${m.l + 4}" y="${m.t + 2}" width="${legendW.toFixed(0)}" height="${12 * drawn.length + 3}" fill="#fff" fill-opacity="0.85"/>`);
+  drawn.forEach(({ s, color }, i) => {
     const ly = m.t + 12 + 12 * i;
-    parts.push(`<line x1="${m.l + 8}" x2="${m.l + 24}" y1="${ly - 3}" y2="${ly - 3}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`,
+    parts.push(`<line x1="${m.l + 8}" x2="${m.l + 24}" y1="${ly - 3}" y2="${ly - 3}" stroke="${color}" stroke-width="2"${dash(s)}/>`,
       `<text x="${m.l + 28}" y="${ly}">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
