@@ -111,6 +111,16 @@ export function writeDemoOutputs(outDir: string, x: DemoOutputsInput): { results
   return { results, resultsPath, reportPath };
 }
 
+/** Without a progress callback (library use), a line per phase and every tenth of each arm. */
+function plainProgress(log: (line: string) => void): (p: DemoProgress) => void {
+  return (p) => {
+    if (p.message) log(p.message);
+    else if (p.step !== undefined && p.maxIters !== undefined && p.step > 0 && p.step % Math.max(1, Math.round(p.maxIters / 10)) === 0) {
+      log(`  ${p.phase}: update ${p.step}/${p.maxIters}`);
+    }
+  };
+}
+
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
@@ -127,7 +137,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   if (!Number.isInteger(seed)) throw new PlcaError('PLCA_INVALID_ARGUMENT', `demo: seed must be an integer, got ${seed}`);
   if (!(Number.isFinite(k) && k >= 0)) throw new PlcaError('PLCA_INVALID_ARGUMENT', `demo: k must be a finite number >= 0, got ${k}`);
   const log = opts.log ?? ((l: string) => console.log(l));
-  const progress = opts.onProgress ?? (() => {});
+  const progress = opts.onProgress ?? plainProgress(log);
   const outDir = resolve(opts.out ?? join('runs', `demo-${timestamp()}`));
   mkdirSync(outDir, { recursive: true });
   const engine = await initEngine({ backend: opts.backend ?? 'auto', threads: opts.threads });
