@@ -51,4 +51,14 @@ describe('progress bar', () => {
     expect(pipe.text()).toBe('');
     expect(off.text()).toBe('');
   });
+
+  it('off a TTY, writes a plain line at each requested fraction when asked (for log files)', () => {
+    const pipe = tty(false);
+    const bar = new ProgressBar({ label: 'train', total: 10, stream: pipe.stream, plainEvery: 0.5, now: () => 0 });
+    for (let i = 1; i <= 10; i++) bar.update(i);
+    bar.finish();
+    const lines = pipe.text().trim().split('\n');
+    expect(lines.map((l) => l.match(/ (\d+)\/10/)?.[1])).toEqual(['5', '10']);
+    expect(bar.active).toBe(false);
+  });
 });

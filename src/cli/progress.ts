@@ -1,6 +1,8 @@
 /**
  * A small progress bar with ETA for long work, drawn on stderr so stdout stays clean for
- * `--json`. It draws only on a TTY; elsewhere (pipes, CI logs, --json) every call is a no-op.
+ * `--json`. It draws only on a TTY; elsewhere (pipes, CI logs, --json) every call is a no-op,
+ * unless `plainEvery` asks for a plain line at every such fraction of the work (for long runs whose
+ * output goes to a log file, where silence for minutes looks like a hang).
  */
 import type { OutStream } from './io.js';
 
@@ -17,23 +19,31 @@ export interface ProgressOptions {
   now?: () => number;
   /** Minimum ms between redraws, so a fast loop does not flood the terminal. @default 100 */
   minIntervalMs?: number;
+  /** Off a TTY (and when enabled), write one plain line each time this fraction of the work is
+   *  done, e.g. 0.1 → ten lines. @default 0 (none) */
+  plainEvery?: number;
 }
 
 export class ProgressBar {
   readonly active: boolean;
+  private readonly plain: boolean;
   private readonly opts: Required<Omit<ProgressOptions, 'enabled'>>;
   private readonly start: number;
   private lastDraw = -Infinity;
   private lastLine = '';
+  private lastPlainStage = 0;
 
   constructor(opts: ProgressOptions) {
-    this.opts = { now: Date.now, minIntervalMs: 100, ...opts };
-    this.active = (opts.enabled ?? true) && opts.stream.isTTY === true && opts.total > 0;
+    this.opts = { now: Date.now, minIntervalMs: 100, plainEvery: 0, ...opts };
+    const enabled = (opts.enabled ?? true) && opts.total > 0;
+    this.active = enabled && opts.stream.isTTY === true;
+    this.plain = enabled && !this.active && this.opts.plainEvery > 0;
     this.start = this.opts.now();
   }
 
   /** Moves the bar to `done` units; `note` is free text such as "loss 0.42". */
   update(done: number, note = ''): void {
+    if (this.plain) return this.plainLine(done, note);
     if (!this.active) return;
     const t = this.opts.now();
     if (done < this.opts.total && t - this.lastDraw < this.opts.minIntervalMs) return;
@@ -55,6 +65,14 @@ export class ProgressBar {
     this.opts.stream.write(`\r${' '.repeat(this.lastLine.length)}\r`);
     this.lastLine = '';
     this.lastDraw = -Infinity;
+  }
+
+  private plainLine(done: number, note: string): void {
+    const stage = Math.floor(Math.min(1, done / this.opts.total) / this.opts.plainEvery + 1e-9);
+    if (stage <= this.lastPlainStage) return;
+    this.lastPlainStage = stage;
+    const line = renderProgress(done, this.opts.total, this.opts.now() - this.start, this.opts.label, note, 120);
+    this.opts.stream.write(`${line}\n`);
   }
 
   private width(): number {

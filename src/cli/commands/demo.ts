@@ -60,7 +60,7 @@ class RunBars {
     if (label !== this.label) {
       this.bar?.finish();
       this.label = label;
-      this.bar = new ProgressBar({ label, total, stream: this.io.stderr, enabled: this.enabled });
+      this.bar = new ProgressBar({ label, total, stream: this.io.stderr, enabled: this.enabled, plainEvery: 0.1 });
     }
     this.bar?.update(step, note);
   }
