@@ -1,0 +1,4 @@
+// groupNorm checks on the cpu backend (backends are process-global: one per test file).
+import { groupNormSuite } from './group_norm_suite.js';
+
+groupNormSuite('cpu');
