@@ -4,22 +4,32 @@
  * and the target-statistics control on a BatchNorm net — as mean and spread over seeds,
  * scored on target val at the last update. Without `ablation`, the demo's two arms.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initEngine } from '../engine/index.js';
 import type { TargetOverride } from '../minicity/index.js';
-import type { TrainEvent } from '../train/index.js';
+import { writeAtomic, type TrainEvent } from '../train/index.js';
 import { PlcaError } from '../util/errors.js';
 import { ABLATION_ARMS, DEMO_ARMS, WEIGHTINGS, type ArmSpec, type WeightingName } from './arms.js';
 import { DEMO_CLASS_NAMES, generateDemoData } from './data.js';
 import { DEMO_PRESETS } from './demo.js';
-import { armDir, runArm } from './run_arm.js';
+import { armDir, runArm, type ArmResult } from './run_arm.js';
 
 export interface BenchOptions {
   /** all Table 1 arms; otherwise source-only vs PLCA. @default false */
   ablation?: boolean;
   /** number of seeds (0 … n−1), or the seeds themselves. @default 3 */
   seeds?: number | number[];
+  /**
+   * Training runs at a time, each in its own process with threads = cores / jobs. Why: one run
+   * gains little from a second wasm thread, two single-threaded runs nearly double throughput.
+   * Needs `out` (the processes meet there). @default 1
+   */
+  jobs?: number;
   /** arm keys to run (a subset of the selected table) */
   only?: string[];
   steps?: number;
@@ -98,21 +108,38 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
   const out = o.out ? resolve(o.out) : undefined;
   if (out) mkdirSync(out, { recursive: true });
 
-  const per = new Map<string, Array<Awaited<ReturnType<typeof runArm>>>>();
-  let index = 0;
-  const total = arms.length * seeds.length;
-  for (const seed of seeds) {
-    for (const arm of arms) {
-      index++;
-      o.onProgress?.({ arm: arm.key, seed, index, total });
-      const r = await runArm(arm, data, {
-        steps, seed, weighting, batchSize: o.batchSize, backend: o.backend, threads: o.threads, signal: o.signal,
-        outDir: armDir(out ?? join('runs', 'bench-minicity'), arm, seed),
-        onEvent: (e) => o.onProgress?.({ arm: arm.key, seed, index, total, event: e, ...(e.type === 'step' ? { step: e.step, maxIters: e.maxIters } : {}) }),
+  const parent = out ?? resolve('runs', 'bench-minicity');
+  const fingerprint = (arm: ArmSpec, seed: number): RunFingerprint => ({
+    key: arm.key, mode: arm.mode, model: arm.model, seed, steps, k, trainImages: sizes.train, valImages: sizes.val,
+    weighting, batchSize: o.batchSize ?? null,
+    targetStyle: o.targetStyle === undefined ? null : createHash('sha256').update(JSON.stringify(o.targetStyle)).digest('hex').slice(0, 16),
+  });
+  const tasks = seeds.flatMap((seed) => arms.map((arm) => ({ arm, seed })));
+  const jobs = Math.max(1, Math.min(o.jobs ?? 1, tasks.length));
+  if (jobs > 1) {
+    if (!out) throw new PlcaError('PLCA_INVALID_ARGUMENT', 'bench minicity: --jobs needs --out (the parallel runs write their results there)');
+    const pending = tasks.filter((t) => readStoredRun(armDir(parent, t.arm, t.seed), fingerprint(t.arm, t.seed)) === undefined);
+    await runInChildren(pending, jobs, o, { steps, k, sizes, weighting, out, log });
+  }
+
+  const per = new Map<string, StoredRun[]>();
+  for (const [i, { arm, seed }] of tasks.entries()) {
+    const index = i + 1;
+    const dir = armDir(parent, arm, seed);
+    const fp = fingerprint(arm, seed);
+    let r = readStoredRun(dir, fp);
+    if (r) {
+      log(`${arm.key} seed ${seed}: target mIoU ${r.target.mIoU.toFixed(1)} (reused ${join(dir, RESULT_FILE)})`);
+    } else {
+      o.onProgress?.({ arm: arm.key, seed, index, total: tasks.length });
+      const full = await runArm(arm, data, {
+        steps, seed, weighting, batchSize: o.batchSize, backend: o.backend, threads: o.threads, signal: o.signal, outDir: dir,
+        onEvent: (e) => o.onProgress?.({ arm: arm.key, seed, index, total: tasks.length, event: e, ...(e.type === 'step' ? { step: e.step, maxIters: e.maxIters } : {}) }),
       });
-      per.set(arm.key, [...(per.get(arm.key) ?? []), r]);
+      r = storeRun(dir, fp, full);
       log(`${arm.key} seed ${seed}: target mIoU ${r.target.mIoU.toFixed(1)}${r.collapse.collapsed ? ' (COLLAPSE DETECTED)' : ''}`);
     }
+    per.set(arm.key, [...(per.get(arm.key) ?? []), r]);
   }
   const rows = arms.map((arm) => benchRow(arm, per.get(arm.key)!));
   const results: BenchResults = {
@@ -129,7 +156,79 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
   return results;
 }
 
-function benchRow(arm: ArmSpec, runs: Array<Awaited<ReturnType<typeof runArm>>>): BenchRow {
+/** What identifies one finished run; a stored result is reused only when all of it matches. */
+interface RunFingerprint {
+  key: string; mode: string; model: string; seed: number; steps: number; k: number;
+  trainImages: number; valImages: number; weighting: string; batchSize: number | null; targetStyle: string | null;
+}
+
+/** An arm's result as stored beside its run (predictions left out). */
+type StoredRun = Omit<ArmResult, 'predictions'>;
+
+const RESULT_FILE = 'result.json';
+
+/** The stored result of a finished run with this fingerprint, if any. Why: an interrupted benchmark resumes, and parallel runs meet on disk. */
+function readStoredRun(dir: string, fp: RunFingerprint): StoredRun | undefined {
+  const file = join(dir, RESULT_FILE);
+  if (!existsSync(file)) return undefined;
+  let parsed: { fingerprint?: unknown; result?: StoredRun };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
+  } catch {
+    return undefined; // unreadable: the run is done again and the file replaced
+  }
+  return JSON.stringify(parsed.fingerprint) === JSON.stringify(fp) ? parsed.result : undefined;
+}
+
+function storeRun(dir: string, fp: RunFingerprint, r: ArmResult): StoredRun {
+  const { predictions: _p, ...stored } = r;
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, RESULT_FILE), [Buffer.from(`${JSON.stringify({ fingerprint: fp, result: stored })}\n`)]);
+  return stored;
+}
+
+/** The CLI entry, from src (tsx) or dist alike. */
+const CLI_PATH = fileURLToPath(new URL('../../bin/plca.mjs', import.meta.url));
+
+/** Runs each (arm, seed) as `plca bench minicity --only arm --seed-list seed` in `jobs` child processes at a time. */
+async function runInChildren(
+  tasks: Array<{ arm: ArmSpec; seed: number }>, jobs: number, o: BenchOptions,
+  s: { steps: number; k: number; sizes: { train: number; val: number }; weighting: string; out: string; log: (l: string) => void },
+): Promise<void> {
+  const threads = o.threads ?? Math.max(1, Math.floor(cpus().length / jobs));
+  const argsFor = (t: { arm: ArmSpec; seed: number }): string[] => [
+    CLI_PATH, 'bench', 'minicity', ...(o.ablation ? ['--ablation'] : []), '--only', t.arm.key, '--seed-list', String(t.seed),
+    '--steps', String(s.steps), '--k', String(s.k), '--train-images', String(s.sizes.train), '--val-images', String(s.sizes.val),
+    '--weighting', s.weighting, '--threads', String(threads), '--out', s.out, '--json',
+    ...(o.batchSize !== undefined ? ['--batch-size', String(o.batchSize)] : []),
+    ...(o.backend !== undefined && o.backend !== 'auto' ? ['--backend', o.backend] : []),
+    ...(o.targetStyle !== undefined ? ['--target-style', writeStyleFile(s.out, o.targetStyle)] : []),
+  ];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const t = tasks[next++];
+      s.log(`${t.arm.key} seed ${t.seed}: started in a child process (${threads} thread${threads === 1 ? '' : 's'})`);
+      await new Promise<void>((res, rej) => {
+        const child = spawn(process.execPath, argsFor(t), { stdio: ['ignore', 'ignore', 'pipe'], signal: o.signal });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+        child.on('error', rej);
+        child.on('close', (code) => (code === 0 ? res() : rej(new PlcaError('PLCA_INTERNAL',
+          `bench minicity: the run of ${t.arm.key} seed ${t.seed} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`))));
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+}
+
+function writeStyleFile(out: string, style: TargetOverride): string {
+  const file = join(out, 'target_style.json');
+  writeFileSync(file, `${JSON.stringify(style)}\n`);
+  return file;
+}
+
+function benchRow(arm: ArmSpec, runs: StoredRun[]): BenchRow {
   const m = runs.map((r) => r.target.mIoU);
   const perClassMean = Object.fromEntries(DEMO_CLASS_NAMES.map((c) => {
     const v = runs.map((r) => r.target.perClass[c]).filter((x): x is number => x !== null);

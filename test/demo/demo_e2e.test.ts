@@ -87,6 +87,28 @@ describe('runMinicityBench (tiny)', () => {
     expect(lines.at(-1)).toMatch(/target-val mIoU/);
   });
 
+  it('reuses finished runs stored under out (same settings only), so an interrupted benchmark resumes', async () => {
+    const settings = { ablation: true, only: ['lovasz', 'plca'], seeds: [0, 1], steps: 1, batchSize: 2, sizes: { train: 4, val: 2 }, out: join(dir, 'bench'), backend: 'wasm' as const, threads: 1 };
+    const first = JSON.parse(readFileSync(join(dir, 'bench', 'bench.json'), 'utf8'));
+    const lines: string[] = [];
+    const again = await runMinicityBench({ ...settings, log: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.includes('(reused ')).length).toBe(4);
+    for (const row of again.rows) expect(row.perSeed).toEqual(first.rows.find((x: { key: string }) => x.key === row.key).perSeed);
+    // Other settings (here 2 updates) do not match the stored fingerprint: the run is done again.
+    const other: string[] = [];
+    await runMinicityBench({ ...settings, only: ['lovasz'], seeds: [0], steps: 2, log: (l) => other.push(l) });
+    expect(other.some((l) => l.includes('(reused '))).toBe(false);
+  });
+
+  it('runs arms in parallel child processes (--jobs) with the same scores as in one process', async () => {
+    const base = { ablation: true, only: ['ce', 'plca'], seeds: [2], steps: 1, batchSize: 2, sizes: { train: 4, val: 2 }, backend: 'wasm' as const, threads: 1, log: () => {} };
+    const serial = await runMinicityBench({ ...base, out: join(dir, 'serial') });
+    const parallel = await runMinicityBench({ ...base, out: join(dir, 'parallel'), jobs: 2 });
+    expect(parallel.rows.map((r) => r.perSeed)).toEqual(serial.rows.map((r) => r.perSeed));
+    expect(JSON.parse(readFileSync(join(dir, 'parallel', 'runs', 'plca_s2', 'result.json'), 'utf8')).fingerprint.seed).toBe(2);
+    await expect(runMinicityBench({ ...base, jobs: 2 })).rejects.toThrow(/--jobs needs --out/);
+  }, 120_000);
+
   it('names unknown arms', async () => {
     await expect(runMinicityBench({ ablation: true, only: ['nope'], seeds: 1 })).rejects.toThrow(/unknown arm\(s\) nope/);
   });

@@ -103,16 +103,32 @@ export const demoCommand: CommandSpec = {
 interface BenchMiniCityOptions extends MiniCityOptions {
   ablation?: boolean;
   seeds: number;
+  seedList?: number[];
+  jobs?: number;
   only?: string;
+}
+
+function parseSeedList(value: string): number[] {
+  const seeds = value.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  if (seeds.length === 0 || seeds.some((x) => !Number.isInteger(x) || x < 0)) {
+    throw new InvalidArgumentError(`--seed-list must be comma-separated integers ≥ 0, got "${value}".`);
+  }
+  return seeds;
 }
 
 export const benchMiniCityCommand: CommandSpec = {
   path: ['bench', 'minicity'],
   summary: 'MiniCity benchmark: source-only vs PLCA, or the Table 1 ablation (--ablation), mean ± std over seeds',
-  examples: ['plca bench minicity --ablation --seeds 3 --out runs/table1', 'plca bench minicity --quick --seeds 1 --json'],
+  examples: [
+    'plca bench minicity --ablation --seeds 3 --out runs/table1',
+    'plca bench minicity --ablation --seeds 3 --jobs 2 --out runs/table1   # two single-threaded runs at a time',
+    'plca bench minicity --quick --seeds 1 --json',
+  ],
   configure: (cmd) => {
     cmd.option('--ablation', 'every arm of the paper\'s Table 1 plus the BN target-statistics control');
     cmd.option('--seeds <n>', 'number of seeds (0 … n−1)', parseInteger('--seeds', 1), 3);
+    cmd.option('--seed-list <seeds>', 'the seeds themselves, comma-separated (instead of --seeds)', parseSeedList);
+    cmd.option('--jobs <n>', 'training runs at a time, each a process with cores/n threads (needs --out; finished runs under --out are reused)', parseInteger('--jobs', 1));
     cmd.option('--only <keys>', 'comma-separated arm keys to run (a subset of the table)');
     addMiniCityOptions(cmd);
   },
@@ -121,13 +137,13 @@ export const benchMiniCityCommand: CommandSpec = {
     const { runMinicityBench } = await import('../../demo/index.js');
     const bars = new RunBars(ctx.io, !o.json);
     const results = await runMinicityBench({
-      ...(await commonSettings(ctx.io, o)), ablation: o.ablation, seeds: o.seeds,
+      ...(await commonSettings(ctx.io, o)), ablation: o.ablation, seeds: o.seedList ?? o.seeds, jobs: o.jobs,
       only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => bars.log(line),
       onProgress: (p) => {
         if (p.step !== undefined && p.maxIters !== undefined) {
           const loss = p.event?.type === 'step' ? `loss ${p.event.loss.toFixed(3)}` : '';
-          bars.step(`${p.arm} seed ${p.seed} (${p.index + 1}/${p.total})`, p.step, p.maxIters, loss);
+          bars.step(`${p.arm} seed ${p.seed} (${p.index}/${p.total})`, p.step, p.maxIters, loss);
         }
       },
     });
