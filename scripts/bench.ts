@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--backend wasm|cpu|tensorflow|auto] [--threads N] [--steps 30] [--skip-association]`
+// `npm run bench [-- --json] [--backend wasm|cpu|tensorflow|auto] [--threads N] [--steps 30] [--skip-association] [--skip-peak]`
 // Engine benchmark (issue 2): training step of the reference step net (notes/engine.md), conv
 // GFLOP/s forward and backward, the association similarity product, peak RSS, and the losses'
 // association benchmark (scripts/bench_association92.ts) run as a child process when present.
@@ -91,6 +91,18 @@ function association92(): unknown {
   }
 }
 
+/** The wasm SIMD arithmetic ceiling per thread (scripts/bench_wasm_peak.ts), to read convGflops against. */
+function wasmPeak(): unknown {
+  if (process.argv.includes('--skip-peak')) return { note: 'skipped (--skip-peak)' };
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bench_wasm_peak.ts'), '--json'],
+      { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    return (JSON.parse(out.trim().split('\n').at(-1)!) as { gflopsPerThread: unknown }).gflopsPerThread;
+  } catch (e) {
+    return { note: `bench_wasm_peak failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
 async function main(): Promise<void> {
   const backend = (arg('backend') ?? 'auto') as 'auto';
   const threads = arg('threads') ? Number(arg('threads')) : undefined;
@@ -109,11 +121,13 @@ async function main(): Promise<void> {
   log(`similarity [4,4096,64]x[4,64,4096]: min ${sim.min} ms, median ${sim.median} ms`);
   const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   log(`peak RSS ${peakRssMB} MB`);
+  const peak = info.backend === 'wasm' ? wasmPeak() : { note: 'wasm only' };
+  log(`wasm arithmetic ceiling per thread (GFLOP/s): ${JSON.stringify(peak)}`);
   const assoc = association92();
   log(`association92: ${JSON.stringify(assoc)}`);
   const result = {
     backend: info.backend, threads: info.threads, simd: info.simd, stepMs, convGflops,
-    similarityMs: sim.median, similarityMsMin: sim.min, peakRssMB, stepPeakRssMB, association92: assoc,
+    similarityMs: sim.median, similarityMsMin: sim.min, peakRssMB, stepPeakRssMB, wasmPeakGflopsPerThread: peak, association92: assoc,
   };
   if (JSON_OUT) console.log(JSON.stringify(result));
 }
