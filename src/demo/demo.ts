@@ -4,6 +4,7 @@
  * per-class table and the gain, and write results.json and report.html.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.js';
 import type { MiniCitySet, TargetOverride } from '../minicity/index.js';
@@ -14,7 +15,8 @@ import { DEMO_CLASS_NAMES, generateDemoData, type DemoDataSizes } from './data.j
 import { mosaicPng } from './mosaic.js';
 import { renderReport } from './report.js';
 import { formatComparison, summarize, type DemoResults, type DemoSettings } from './results.js';
-import { armDir, runArm, type ArmResult } from './run_arm.js';
+import { runArmInChild } from './arm_process.js';
+import { armDir, runArm, type ArmResult, type ArmRunOptions } from './run_arm.js';
 
 /**
  * Default and quick settings. `full` is what scripts/minicity_arm.ts measured (k 0.6, seed 0,
@@ -64,7 +66,14 @@ export interface DemoOptions {
   /** rows of the mosaic. @default 6 */
   mosaicRows?: number;
   backend?: 'auto' | 'wasm' | 'cpu';
+  /** wasm threads of each training run. @default cores / jobs */
   threads?: number;
+  /**
+   * Train the two arms side by side, each in its own process (1 = one after the other, in this
+   * process). Why: a run gains little from a second wasm thread, two single-threaded runs
+   * nearly halve the wall time on 2 cores. The scores do not depend on it. @default min(2, cores)
+   */
+  jobs?: number;
   signal?: AbortSignal;
   onProgress?: (p: DemoProgress) => void;
   /** printed lines (the table, the path). @default console.log */
@@ -146,29 +155,49 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   const progress = opts.onProgress ?? plainProgress(log);
   const outDir = resolve(opts.out ?? join('runs', `demo-${timestamp()}`));
   mkdirSync(outDir, { recursive: true });
-  const engine = await initEngine({ backend: opts.backend ?? 'auto', threads: opts.threads });
+  const jobs = Math.max(1, Math.min(opts.jobs ?? Math.min(2, cpus().length), DEMO_ARMS.length));
+  const threads = opts.threads ?? (jobs > 1 ? Math.max(1, Math.floor(cpus().length / jobs)) : undefined);
+  const engine = await initEngine({ backend: opts.backend ?? 'auto', threads });
 
   progress({ phase: 'data', message: `generating MiniCity (${sizes.train} + ${sizes.train} train, ${sizes.val} + ${sizes.val} val, k = ${k})` });
   const data = generateDemoData(sizes, k, opts.targetStyle);
   const mosaicRows = Math.min(opts.mosaicRows ?? 6, sizes.val);
+  const runOptions = (arm: (typeof DEMO_ARMS)[number]): Omit<ArmRunOptions, 'onEvent' | 'signal'> => ({
+    steps, seed, weighting, batchSize: opts.batchSize, backend: opts.backend, threads, outDir: armDir(outDir, arm, seed),
+    curveEvery: opts.curveEvery ?? preset.curveEvery, curveImages: Math.min(60, sizes.val), keepPredictions: mosaicRows,
+  });
   const arms: Record<string, ArmResult> = {};
-  for (const [i, arm] of DEMO_ARMS.entries()) {
-    progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, step: 0, maxIters: steps, message: `training ${arm.label}` });
-    arms[arm.key] = await runArm(arm, data, {
-      steps, seed, weighting, batchSize: opts.batchSize, backend: opts.backend, threads: opts.threads, outDir: armDir(outDir, arm, seed),
-      curveEvery: opts.curveEvery ?? preset.curveEvery, curveImages: Math.min(60, sizes.val),
-      keepPredictions: mosaicRows, signal: opts.signal,
-      onEvent: (e) => {
-        if (e.type === 'step') progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, step: e.step, maxIters: e.maxIters, event: e });
-        else progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, event: e });
+  if (jobs > 1) {
+    // Both arms at once: one bar over the updates of both.
+    progress({ phase: 'train', arm: 1, arms: 1, step: 0, maxIters: 2 * steps, message: `training ${DEMO_ARMS.map((a) => a.label).join(' and ')} side by side (${jobs} processes, ${engine.threads} thread(s) each)` });
+    const done: Record<string, number> = {};
+    const results = await Promise.all(DEMO_ARMS.map((arm) => runArmInChild(
+      { arm, sizes, k, targetStyle: opts.targetStyle, options: runOptions(arm), resultPath: join(armDir(outDir, arm, seed), 'arm_result.json') },
+      (e) => {
+        if (e.type === 'step') done[arm.key] = e.step;
+        const step = Object.values(done).reduce((a, b) => a + b, 0);
+        progress({ phase: 'train', arm: 1, arms: 1, step, maxIters: 2 * steps, event: e });
       },
-    });
+      opts.signal,
+    )));
+    DEMO_ARMS.forEach((arm, i) => { arms[arm.key] = results[i]; });
+  } else {
+    for (const [i, arm] of DEMO_ARMS.entries()) {
+      progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, step: 0, maxIters: steps, message: `training ${arm.label}` });
+      arms[arm.key] = await runArm(arm, data, {
+        ...runOptions(arm), signal: opts.signal,
+        onEvent: (e) => {
+          if (e.type === 'step') progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, step: e.step, maxIters: e.maxIters, event: e });
+          else progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, event: e });
+        },
+      });
+    }
   }
   progress({ phase: 'report' });
   const settings: DemoSettings = {
     seed, k, steps, quick: opts.quick ?? false, trainImages: sizes.train, valImages: sizes.val, batchSize: opts.batchSize ?? 4,
     lr: 0.02, weighting, weights: { ...WEIGHTINGS[weighting] }, associationScale: 0.5, model: 'minicity-gn',
-    backend: engine.backend, threads: engine.threads, targetStyleOverride: opts.targetStyle !== undefined,
+    backend: engine.backend, threads: engine.threads, jobs, targetStyleOverride: opts.targetStyle !== undefined,
   };
   const { results, resultsPath, reportPath } = writeDemoOutputs(outDir, {
     sourceOnly: arms.source_only, plca: arms.plca, targetVal: data.targetVal, settings, mosaicRows,

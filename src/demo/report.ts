@@ -78,7 +78,7 @@ function settingsTable(res: DemoResults): string {
     ['batch', `${s.batchSize} source + ${s.batchSize} target`], ['lr (poly 0.9, SGD momentum 0.9)', String(s.lr)],
     ['loss weights', `${s.weighting}: ${Object.entries(s.weights).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['association grid', `features ×${s.associationScale} (stride ${4 / s.associationScale})`],
-    ['network', s.model], ['engine', `${s.backend}, ${s.threads} thread(s)`],
+    ['network', s.model], ['engine', `${s.backend}, ${s.threads} thread(s)${(s.jobs ?? 1) > 1 ? ` per run, ${s.jobs} runs side by side` : ''}`],
     ['wall time', `${res.wallSeconds.toFixed(0)} s (data ${res.diagnostics.dataGenerationSeconds.toFixed(1)} s)`],
   ];
   return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;

@@ -18,7 +18,10 @@ export interface DemoSettings {
   associationScale: number;
   model: string;
   backend: string;
+  /** wasm threads of each training run */
   threads: number;
+  /** training runs side by side (separate processes). @default 1 */
+  jobs?: number;
   targetStyleOverride: boolean;
 }
 

@@ -18,7 +18,7 @@ describe('runDemo (tiny)', () => {
     const before = tf.memory().numTensors;
     const out = await runDemo({
       out: join(dir, 'demo'), seed: 3, steps: 2, batchSize: 2, sizes: { train: 6, val: 3 }, curveEvery: 1, mosaicRows: 2,
-      backend: 'wasm', threads: 1, log: (l) => lines.push(l), onProgress: (p) => phases.add(p.phase),
+      backend: 'wasm', threads: 1, jobs: 1, log: (l) => lines.push(l), onProgress: (p) => phases.add(p.phase),
     });
     expect(tf.memory().numTensors).toBe(before);
     const res = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
@@ -58,6 +58,20 @@ describe('runDemo (tiny)', () => {
     // 2 rows × 4 columns (image, ground truth, source only, PLCA) of 64×128 tiles at 2×, 3-px gaps.
     expect([png.width, png.height]).toEqual([4 * 256 + 5 * 3, 2 * 128 + 3 * 3]);
   });
+
+  it('trains the two arms side by side in child processes (jobs 2) with the same scores as one after the other', async () => {
+    const settings = { seed: 3, steps: 2, batchSize: 2, sizes: { train: 6, val: 3 }, curveEvery: 1, mosaicRows: 2, backend: 'wasm' as const, threads: 1, log: () => {} };
+    const serial = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
+    let last = 0;
+    const out = await runDemo({ ...settings, out: join(dir, 'demo-jobs'), jobs: 2, onProgress: (p) => { if (p.phase === 'train' && p.step !== undefined) last = p.step; } });
+    expect(last).toBe(4); // one bar over both arms' updates
+    expect(out.results.settings.jobs).toBe(2);
+    for (const key of ['source_only', 'plca'] as const) {
+      expect(out.results.runs[key].mIoU).toBe(serial.runs[key].mIoU);
+      expect(out.results.runs[key].perClass).toEqual(serial.runs[key].perClass);
+    }
+    expect(readFileSync(out.reportPath, 'utf8')).toContain('2 runs side by side');
+  }, 120_000);
 
   it('rejects a bad seed before doing any work', async () => {
     await expect(runDemo({ out: join(dir, 'bad'), seed: 1.5 })).rejects.toThrow(/seed must be an integer/);

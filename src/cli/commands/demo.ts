@@ -18,6 +18,7 @@ interface MiniCityOptions extends CommonOptions {
   valImages?: number;
   batchSize?: number;
   weighting?: 'scaled' | 'paper' | 'reference';
+  jobs?: number;
 }
 
 function parseGap(value: string): number {
@@ -36,6 +37,7 @@ function addMiniCityOptions(cmd: Parameters<CommandSpec['configure']>[0]): void 
   cmd.option('--val-images <n>', 'target validation images', parseInteger('--val-images', 1));
   cmd.option('--batch-size <n>', 'images per update from each domain', parseInteger('--batch-size', 1));
   cmd.addOption(new Option('--weighting <name>', 'loss weights: scaled (β2 = 0.02, the default at this scale), paper, reference').choices(['scaled', 'paper', 'reference']));
+  cmd.option('--jobs <n>', 'training runs side by side, each a process with cores/n threads (demo default: 2 on 2+ cores; bench: 1, needs --out)', parseInteger('--jobs', 1));
   addCommonOptions(cmd, ['out', 'seed', 'backend', 'threads', 'json']);
 }
 
@@ -46,6 +48,7 @@ async function commonSettings(io: CliIo, o: MiniCityOptions) {
   return {
     quick: o.quick, k: o.k, targetStyle, steps: o.steps, sizes, batchSize: o.batchSize, weighting: o.weighting,
     out: o.out === undefined ? undefined : userPath(io, o.out), backend: o.backend === 'tensorflow' ? undefined : o.backend, threads: o.threads,
+    jobs: o.jobs,
   };
 }
 
@@ -104,7 +107,6 @@ interface BenchMiniCityOptions extends MiniCityOptions {
   ablation?: boolean;
   seeds: number;
   seedList?: number[];
-  jobs?: number;
   only?: string;
 }
 
@@ -128,7 +130,6 @@ export const benchMiniCityCommand: CommandSpec = {
     cmd.option('--ablation', 'every arm of the paper\'s Table 1 plus the BN target-statistics control');
     cmd.option('--seeds <n>', 'number of seeds (0 … n−1)', parseInteger('--seeds', 1), 3);
     cmd.option('--seed-list <seeds>', 'the seeds themselves, comma-separated (instead of --seeds)', parseSeedList);
-    cmd.option('--jobs <n>', 'training runs at a time, each a process with cores/n threads (needs --out; finished runs under --out are reused)', parseInteger('--jobs', 1));
     cmd.option('--only <keys>', 'comma-separated arm keys to run (a subset of the table)');
     addMiniCityOptions(cmd);
   },
@@ -137,7 +138,7 @@ export const benchMiniCityCommand: CommandSpec = {
     const { runMinicityBench } = await import('../../demo/index.js');
     const bars = new RunBars(ctx.io, !o.json);
     const results = await runMinicityBench({
-      ...(await commonSettings(ctx.io, o)), ablation: o.ablation, seeds: o.seedList ?? o.seeds, jobs: o.jobs,
+      ...(await commonSettings(ctx.io, o)), ablation: o.ablation, seeds: o.seedList ?? o.seeds,
       only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => bars.log(line),
       onProgress: (p) => {
