@@ -58,7 +58,7 @@ function groupCommand(program: Command, groups: Map<string, Command>, spec: Comm
 
 const GROUP_SUMMARIES: Record<string, string> = {
   data: 'inspect datasets',
-  model: 'inspect model architectures',
+  model: 'inspect model architectures, import PyTorch weights',
   bench: 'benchmarks: the engine (default) and MiniCity',
   config: 'inspect the resolved configuration',
 };

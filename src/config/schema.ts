@@ -92,7 +92,9 @@ const modelSchema = z.strictObject({
   name: z.string().min(1).default('deeplabv2_resnet101'),
   /** Output classes: 19 for GTAV→Cityscapes, 16 for SYNTHIA→Cityscapes. */
   numClasses: posInt.default(19),
-  /** Initial weights (a plca checkpoint or imported ImageNet weights); random init when null. */
+  /** Initial weights; random init when null. A plca checkpoint (file or run directory), or a PyTorch file
+   *  (.pth/.pt, zip or legacy torch.save) loaded non-strictly by models/pretrained.ts: the reference's Caffe
+   *  ImageNet init (DeepLab_resnet_pretrained_init-f81d91e8.pth) fills the backbone only, as the reference. */
   pretrained: z.string().min(1).nullable().default(null),
 });
 

@@ -2,7 +2,7 @@
 // authors' weights: the zip format (PyTorch ≥ 1.6) and the legacy format (a sequence of pickles,
 // e.g. the Caffe-converted DeepLab ImageNet init file). The pickle is interpreted, never executed:
 // GLOBAL resolves only an allow-list of torch/collections names, anything else is an error.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { PlcaError } from '../util/errors.js';
 import type { TorchTensor } from './torch_weights.js';
 
@@ -275,14 +275,23 @@ export function torchFormat(buf: Uint8Array): 'zip' | 'legacy' | null {
   return null;
 }
 
+/** The format `path` starts with (its first 16 bytes only); null when neither or unreadable. */
+export function torchFileFormat(path: string): 'zip' | 'legacy' | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(16);
+    return torchFormat(head.subarray(0, readSync(fd, head, 0, 16, 0)));
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Whether `path` starts like a torch file (zip or legacy magic); false when it cannot be read. */
 export function isTorchFile(path: string): boolean {
-  try {
-    const b = readFileSync(path);
-    return torchFormat(b.subarray(0, 16)) !== null;
-  } catch {
-    return false;
-  }
+  return torchFileFormat(path) !== null;
 }
 
 interface ZipEntry { name: string; method: number; compressedSize: number; size: number; localOffset: number }

@@ -30,6 +30,7 @@ export interface StepEvent {
 export type TrainEvent =
   | { type: 'start'; step: number; maxIters: number; resumedFrom: string | null; outDir: string; model: string; mode: string; params: number }
   | StepEvent
+  | { type: 'pretrained'; step: number; file: string; format: string; convention: string; loaded: number; missing: number; unexpected: number; skipped: number; message: string }
   | { type: 'warning'; step: number; code: 'association_collapse'; message: string; value: number }
   | { type: 'validation'; step: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string }

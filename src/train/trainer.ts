@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { saveResolvedConfig, type ResolvedConfig } from '../config/index.js';
-import { createModel, type Segmentor } from '../models/index.js';
+import { createModel, describePretrained, isTorchWeightsPath, loadPretrained, type Segmentor } from '../models/index.js';
 import { PlcaMethod } from '../method/index.js';
 import { PlcaError } from '../util/errors.js';
 import type { BatchStream } from './batch_stream.js';
@@ -116,11 +116,23 @@ class Run {
       this.lastCkpt = resumedFrom;
       this.savedStep = this.step;
     } else if (this.cfg.model.pretrained !== null) {
-      restoreModel(this.model, this.cfg.model.pretrained);
+      this.loadPretrained(this.cfg.model.pretrained);
     }
     const params = [...this.model.params.values()].reduce((a, v) => a + v.size, 0);
     this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.io.outDir,
       model: this.model.name, mode: this.cfg.method.mode, params });
+  }
+
+  /** A plca checkpoint, or a PyTorch file (e.g. the reference's ImageNet init) loaded non-strictly and logged. */
+  private loadPretrained(path: string): void {
+    if (!isTorchWeightsPath(path)) {
+      restoreModel(this.model, path);
+      return;
+    }
+    const r = loadPretrained(this.model, path);
+    this.log.emit({ type: 'pretrained', step: this.step, file: path, format: r.format, convention: r.convention,
+      loaded: r.loaded.length, missing: r.missing.length, unexpected: r.unexpected.length, skipped: r.skipped.length,
+      message: describePretrained(r) });
   }
 
   /** One optimiser update: LR, accumulated gradient, NaN check, SGD, log. */

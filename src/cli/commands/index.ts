@@ -5,6 +5,7 @@ import { benchMiniCityCommand, demoCommand } from './demo.js';
 import { configPrintCommand } from './config_print.js';
 import { dataCheckCommand } from './data_check.js';
 import { modelInfoCommand, modelListCommand } from './model_info.js';
+import { modelImportCommand } from './model_import.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { predictCommand } from './predict.js';
@@ -12,6 +13,6 @@ import { exportCommand } from './export.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   demoCommand, trainCommand, evalCommand, predictCommand, exportCommand,
-  dataCheckCommand, modelInfoCommand, modelListCommand,
+  dataCheckCommand, modelInfoCommand, modelListCommand, modelImportCommand,
   benchEngineCommand, benchMiniCityCommand, configPrintCommand,
 ];
