@@ -469,6 +469,10 @@ function materialise(t: TensorRef, elements: TorchFileTensor['data'], fail: (m: 
     if (offset < 0 || last >= elements.length || shape.length !== stride.length) {
       fail(`tensor ${name} (shape [${shape.join(', ')}], stride [${stride.join(', ')}], offset ${offset}) reaches past its storage of ${elements.length} elements`);
     }
+    if (shape.every((d, i) => d === 1 || stride[i] === contiguousStrides(shape)[i])) {
+      out.set(elements.subarray(offset, offset + n) as never); // the common case: one block copy
+      return { shape: [...shape], dtype: t.storage.dtype, data: out };
+    }
     const idx = new Array<number>(shape.length).fill(0);
     let src = offset;
     for (let i = 0; i < n; i++) {

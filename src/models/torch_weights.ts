@@ -1,5 +1,5 @@
 // Loading weights saved by the reference's PyTorch code (`torch.save({'weights': net.state_dict()})`,
-// converted to plain {shape, data} records, e.g. by a Python one-liner or a .safetensors reader).
+// read into plain {shape, data} records by readTorchFile (torch_pth.ts; loadPretrained in pretrained.ts wraps both).
 // Conv weights are OIHW there and HWIO here; vectors are the same.
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
