@@ -2,31 +2,7 @@
 // each round so machine load affects all alike: `npx tsx scripts/bench_engine_conv.ts [--threads N]`.
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, exitEngine } from '../src/engine/index.js';
-import { convGeometry, convInputGrad, convFilterGrad, type ConvGeometry } from '../src/engine/conv_grad.js';
-import { matmul } from '../src/engine/matmul.js';
-
-/** Experimental: filter gradient as im2col(x)ᵀ·dy (kh·kw strided slices, one concat, one GEMM). */
-function filterGradIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, fs: number[], g: ConvGeometry): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [kh, kw, ci, co] = fs;
-    const [n, h, wd] = x.shape;
-    const needH = g.dilH * (kh - 1) + g.strideH * (g.outH - 1) + 1;
-    const needW = g.dilW * (kw - 1) + g.strideW * (g.outW - 1) + 1;
-    const xp = tf.pad(x, [[0, 0], [g.padTop, Math.max(0, needH - h - g.padTop)], [g.padLeft, Math.max(0, needW - wd - g.padLeft)], [0, 0]]);
-    const taps: tf.Tensor4D[] = [];
-    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
-      const b = [0, i * g.dilH, j * g.dilW, 0];
-      taps.push(g.strideH === 1 && g.strideW === 1
-        ? tf.slice(xp, b, [n, g.outH, g.outW, ci])
-        : tf.stridedSlice(xp, b, [n, b[1] + g.strideH * (g.outH - 1) + 1, b[2] + g.strideW * (g.outW - 1) + 1, ci], [1, g.strideH, g.strideW, 1]) as tf.Tensor4D);
-    }
-    const m = n * g.outH * g.outW;
-    const cols = tf.reshape(tf.concat(taps, 3), [m, kh * kw * ci]) as tf.Tensor2D;
-    const dyt = tf.reshape(dy, [m, co]) as tf.Tensor2D;
-    const r = matmul(dyt, cols, true, false); // [co, K]
-    return tf.reshape(tf.transpose(r), [kh, kw, ci, co]) as tf.Tensor4D;
-  });
-}
+import { convGeometry, convInputGrad, convFilterGrad } from '../src/engine/conv_grad.js';
 
 const CASES = [
   { name: 'conv2 s2 32→64 @32', x: [4, 32, 32, 32], w: [3, 3, 32, 64], s: 1 + 1, d: 1, pad: 1 },
@@ -49,13 +25,7 @@ async function main(): Promise<void> {
       forward: () => tf.conv2d(x, w, c.s, pad, 'NHWC', c.d),
       inputGrad: () => convInputGrad(dy, w, x.shape, g),
       filterGrad: () => convFilterGrad(x, dy, w.shape, g),
-      filterIm2col: () => filterGradIm2col(x, dy, w.shape, g),
     };
-    {
-      const a = convFilterGrad(x, dy, w.shape, g); const b = filterGradIm2col(x, dy, w.shape, g);
-      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(a)).dataSync()[0]);
-      console.log(`  im2col filter grad max rel err ${err.toExponential(2)}`); tf.dispose([a, b]);
-    }
     const times: Record<string, number[]> = {};
     for (let round = 0; round < 20; round++) {
       for (const [k, f] of Object.entries(variants)) {
