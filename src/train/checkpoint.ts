@@ -8,10 +8,14 @@
  *   offset) · 32-byte SHA-256 of every byte before it.
  * The trailing hash catches truncation and corruption anywhere in the file.
  * Writes are atomic: a temporary file in the same directory, fsync, rename, fsync of the
- * directory; the `latest.json` pointer is replaced the same way after the checkpoint.
+ * directory; the `latest.json` pointer is replaced the same way after the checkpoint. A process
+ * killed inside that window leaves a hidden `.NAME.tmp-PID-MS` file that no reader looks at; the
+ * next checkpoint written into the directory removes those of dead processes, so they do not pile up.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PlcaError } from '../util/errors.js';
 
@@ -71,9 +75,90 @@ export function saveCheckpoint(dir: string, data: CheckpointData, fileName = che
   const hash = createHash('sha256');
   for (const b of [prefix, headerBytes, pad, ...blob]) hash.update(b);
   const path = join(dir, fileName);
-  writeAtomic(path, [prefix, headerBytes, pad, ...blob, hash.digest()]);
+  removeStaleTemps(dir);
+  const pause = debugPause();
+  writeAtomic(path, [prefix, headerBytes, pad, ...blob, hash.digest()], pause);
+  // The pointer moves only once the checkpoint it names is complete and renamed into place.
+  pause?.('before-latest', path);
   writeAtomic(join(dir, LATEST_FILE), [Buffer.from(`${JSON.stringify({ file: fileName, step: data.step })}\n`)]);
   return path;
+}
+
+/** The points inside a checkpoint write where the debug hook can pause (see {@link debugPause}). */
+export type CheckpointPausePoint = 'partial' | 'before-rename' | 'before-latest';
+type PauseHook = (point: CheckpointPausePoint, file: string) => void;
+
+/** Environment variable of the test hook that pauses inside a checkpoint write. */
+export const DEBUG_PAUSE_ENV = 'PLCA_DEBUG_CHECKPOINT_PAUSE';
+const PAUSE_POINTS: readonly CheckpointPausePoint[] = ['partial', 'before-rename', 'before-latest'];
+/** Checkpoints written by this process, so that the hook can pick the n-th one. */
+let checkpointWrites = 0;
+
+/**
+ * TEST HOOK, off unless `PLCA_DEBUG_CHECKPOINT_PAUSE` is set. It lets a test SIGKILL a real
+ * process inside the atomic-write window instead of simulating the torn file it would leave.
+ * Value `POINT:MS[@N]`: sleep MS milliseconds at POINT of the N-th checkpoint this process
+ * writes (every one without `@N`), after printing `plca-debug: checkpoint write paused (POINT) FILE`
+ * to stderr. POINT is `partial` (half the temp file written), `before-rename` (temp file complete
+ * and fsynced, not yet renamed) or `before-latest` (checkpoint renamed, latest.json not yet
+ * replaced); FILE is the temp file, or the checkpoint for `before-latest`.
+ * When unset it costs one environment lookup per checkpoint.
+ */
+function debugPause(): PauseHook | undefined {
+  const spec = process.env[DEBUG_PAUSE_ENV];
+  checkpointWrites += 1;
+  if (spec === undefined || spec === '') return undefined;
+  const m = /^([a-z-]+):(\d+)(?:@(\d+))?$/.exec(spec);
+  const point = m?.[1] as CheckpointPausePoint | undefined;
+  if (m === null || point === undefined || !PAUSE_POINTS.includes(point)) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT',
+      `${DEBUG_PAUSE_ENV}="${spec}" is not POINT:MS[@N] with POINT one of ${PAUSE_POINTS.join(', ')}`);
+  }
+  if (m[3] !== undefined && Number(m[3]) !== checkpointWrites) return undefined;
+  const ms = Number(m[2]);
+  return (at, file) => {
+    if (at !== point) return;
+    // writeSync, not process.stderr.write: the line must be out before the thread blocks.
+    writeSync(2, `plca-debug: checkpoint write paused (${at}) ${file}\n`);
+    // writeAtomic is synchronous, so the pause is too: Atomics.wait blocks this thread (the event
+    // loop included, as a slow disk would) without spinning a core.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  };
+}
+
+/** A temp file of writeAtomic for a checkpoint or the pointer: `.NAME.tmp-PID-MS`. */
+const TEMP_RE = /^\.(?:.+\.ckpt|latest\.json)\.tmp-(\d+)-\d+$/;
+
+/**
+ * Removes the temp files that killed writers left in `dir`. Only those of processes that no
+ * longer exist: a live one may be inside its own write (two runs sharing a directory are a
+ * mistake, but deleting their files under them would turn it into a crash).
+ */
+export function removeStaleTemps(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(TEMP_RE.exec(name)?.[1] ?? NaN);
+    if (Number.isNaN(pid) || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else. Only ESRCH proves it is gone.
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 function layout(data: CheckpointData): { header: Header; blob: Buffer[] } {
@@ -97,23 +182,43 @@ function layout(data: CheckpointData): { header: Header; blob: Buffer[] } {
   return { header, blob };
 }
 
-/** Writes `chunks` to a temp file beside `path`, fsyncs it, renames it over `path`, fsyncs the directory. */
-export function writeAtomic(path: string, chunks: Buffer[]): void {
+/**
+ * Writes `chunks` to a temp file beside `path`, fsyncs it, renames it over `path`, fsyncs the directory.
+ * `pause` is the checkpoint test hook (undefined outside tests).
+ */
+export function writeAtomic(path: string, chunks: Buffer[], pause?: PauseHook): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
   const fd = openSync(tmp, 'w');
+  // Where the `partial` pause happens: half-way through the bytes; never without the hook.
+  const splitAt = pause ? Math.max(1, Math.floor(chunks.reduce((a, c) => a + c.length, 0) / 2)) : Infinity;
+  let open = true;
   try {
+    let pos = 0;
     for (const c of chunks) {
       let done = 0;
-      while (done < c.length) done += writeSync(fd, c, done, c.length - done);
+      while (done < c.length) {
+        const n = writeSync(fd, c, done, pos < splitAt ? Math.min(c.length - done, splitAt - pos) : c.length - done);
+        done += n;
+        pos += n;
+        if (pos === splitAt) pause?.('partial', tmp);
+      }
     }
     fsyncSync(fd);
-  } catch (e) {
+    open = false;
     closeSync(fd);
+  } catch (e) {
+    if (open) closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  pause?.('before-rename', tmp);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    // A failed rename (e.g. `path` is a directory) must not leave the temp file behind.
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   syncDir(dirname(path));
 }
 
