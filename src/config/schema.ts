@@ -85,6 +85,13 @@ const dataSchema = z.strictObject({
   minicity: minicitySchema.prefault({}),
   /** Loader worker threads. */
   workers: nonNegInt.default(2),
+  /**
+   * Label ids that the dataset's mapping does not list (e.g. 200 in a Cityscapes labelIds PNG; ids the
+   * mapping sends to ignore, such as Cityscapes void 0–6, are listed and fine): 'error' stops naming the
+   * file, 'warn' reads them as ignore (255) with one warning per file, 'ignore' reads them as ignore
+   * silently. `plca data check` lists every such file. @default 'error'
+   */
+  unknownLabels: z.enum(['error', 'warn', 'ignore']).default('error'),
 });
 
 const modelSchema = z.strictObject({

@@ -13,8 +13,9 @@ export {
 } from './label_maps.js';
 export {
   openDataset, dropLabels, cityscapesDataset, gtavDataset, synthiaDataset, folderDataset, loadSample, readSplitList,
-  DATASET_NAMES, DATASET_ALIASES,
+  describeUnknownLabels, DATASET_NAMES, DATASET_ALIASES, UNKNOWN_LABEL_POLICIES,
   type DatasetName, type OpenDatasetOptions, type LoadOptions, type DatasetDescriptor, type SampleRef, type SegSample,
+  type UnknownLabelPolicy, type UnknownLabelReport,
   type CityscapesOptions, type GtavOptions, type SynthiaOptions, type FolderOptions,
 } from './datasets/index.js';
 export {

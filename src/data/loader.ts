@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { PlcaError } from '../util/errors.js';
 import type { Batch, BatchStream } from '../train/batch_stream.js';
-import type { DatasetDescriptor } from './datasets/common.js';
+import { describeUnknownLabels, type DatasetDescriptor, type UnknownLabelReport } from './datasets/common.js';
 import { hashSeed, mulberry32, permutation } from './rng.js';
 import { prepareSample, type PipelineOptions, type PreparedSample, type SampleJob } from './sample_pipeline.js';
 import { WorkerPool } from './worker_pool.js';
@@ -28,6 +28,21 @@ export interface LoaderOptions extends Partial<PipelineOptions> {
   workers?: number;
   /** Batches prepared ahead of the one being consumed (worker mode only). @default 2 */
   prefetch?: number;
+  /**
+   * Under `unknownLabels: 'warn'`: called once per label file per process with the file's ids
+   * outside the mapping and a one-line message. @default writes `plca: warning: …` to stderr
+   */
+  onUnknownLabels?: (report: UnknownLabelReport, message: string) => void;
+}
+
+/**
+ * Label files already warned about in this process: a file is read once per epoch by every
+ * loader over it (train and val may share files), and one line per file is enough.
+ */
+const warnedLabelFiles = new Set<string>();
+
+function warnToStderr(_report: UnknownLabelReport, message: string): void {
+  process.stderr.write(`plca: warning: ${message}\n`);
 }
 
 /** `state()` of a DataLoader: the next sample position, and what it must match on restore. */
@@ -50,6 +65,8 @@ export class DataLoader implements BatchStream {
   private position = 0; // first position not yet handed out by next()
   private queue: { position: number; batch: Promise<PreparedSample[]> }[] = [];
   private perms = new Map<number, Uint32Array>();
+  private readonly onUnknownLabels: (report: UnknownLabelReport, message: string) => void;
+  private readonly unknown = new Map<string, UnknownLabelReport>();
 
   constructor(opts: LoaderOptions) {
     const n = opts.dataset.items.length;
@@ -62,7 +79,9 @@ export class DataLoader implements BatchStream {
     this.seed = opts.seed ?? 0;
     this.pipeline = {
       mode: opts.mode ?? 'train', augment: opts.augment, evalSize: opts.evalSize, normalize: opts.normalize, sizeMismatch: opts.sizeMismatch,
+      unknownLabels: opts.unknownLabels ?? 'error',
     };
+    this.onUnknownLabels = opts.onUnknownLabels ?? warnToStderr;
     this.shuffle = opts.shuffle ?? this.pipeline.mode === 'train';
     const workers = opts.workers ?? Math.max(1, availableParallelism() - 1);
     this.pool = workers > 0 ? new WorkerPool(workers, this.ds, this.pipeline) : null;
@@ -97,9 +116,29 @@ export class DataLoader implements BatchStream {
     const jobs = Array.from({ length: this.batchSize }, (_, i) => this.jobAt(position + i));
     const run = (j: SampleJob): Promise<PreparedSample> =>
       this.pool ? this.pool.runSample(j) : Promise.resolve().then(() => prepareSample(this.ds, j, this.pipeline));
-    const batch = Promise.all(jobs.map(run));
+    const batch = Promise.all(jobs.map(run)).then((samples) => {
+      for (const s of samples) if (s.unknownLabels) this.noteUnknownLabels(s.unknownLabels);
+      return samples;
+    });
     batch.catch(() => undefined); // a dropped prefetch must not become an unhandled rejection
     return batch;
+  }
+
+  /** Collects a file's report (once per loader) and warns about it (once per process). */
+  private noteUnknownLabels(r: UnknownLabelReport): void {
+    if (this.unknown.has(r.labelPath)) return;
+    this.unknown.set(r.labelPath, r);
+    if (warnedLabelFiles.has(r.labelPath)) return;
+    warnedLabelFiles.add(r.labelPath);
+    this.onUnknownLabels(r, `${describeUnknownLabels(r)}; read as ignore (255) because data.unknownLabels is 'warn'`);
+  }
+
+  /**
+   * Label files this loader has read with ids outside the mapping (under `unknownLabels: 'warn'`),
+   * one report per file, in the order met; for a trainer or tool that logs them.
+   */
+  get unknownLabelReports(): UnknownLabelReport[] {
+    return [...this.unknown.values()];
   }
 
   private fill(): void {

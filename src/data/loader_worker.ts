@@ -1,7 +1,7 @@
 /**
  * Loader worker: receives the dataset once (workerData), then jobs — prepare a sample, or check
  * an item — and answers each with its result, transferring large buffers, or with the error's
- * code and message.
+ * code, message and hint.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PlcaError } from '../util/errors.js';
@@ -26,7 +26,10 @@ parentPort!.on('message', (msg: { jobId: number; req: WorkerRequest }) => {
     const { result, transfer } = handle(msg.req);
     parentPort!.postMessage({ jobId: msg.jobId, result }, transfer);
   } catch (e) {
-    const err = e instanceof PlcaError ? { code: e.code, message: e.message } : { code: 'PLCA_INTERNAL', message: String((e as Error)?.stack ?? e) };
+    // The hint travels too: it tells the user what to do (e.g. data.unknownLabels), and Error objects lose it across threads.
+    const err = e instanceof PlcaError
+      ? { code: e.code, message: e.message, hint: e.hint }
+      : { code: 'PLCA_INTERNAL', message: String((e as Error)?.stack ?? e) };
     parentPort!.postMessage({ jobId: msg.jobId, error: err });
   }
 });

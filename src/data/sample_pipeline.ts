@@ -3,7 +3,7 @@
  * normalise. Runs in loader workers and, with `workers: 0`, in the main thread; both give
  * identical bytes because every random draw comes from the job's own seed.
  */
-import { loadSample, type DatasetDescriptor, type LoadOptions } from './datasets/common.js';
+import { loadSample, type DatasetDescriptor, type LoadOptions, type UnknownLabelReport } from './datasets/common.js';
 import { mulberry32 } from './rng.js';
 import {
   applyAugment, evalResize, normalizeImage, sampleAugment, type NormalizeMode, type TrainTransformOptions,
@@ -20,6 +20,8 @@ export interface PipelineOptions {
   normalize?: NormalizeMode;
   /** A label of another size than its image: 'error' (default) or 'resize' (nearest). */
   sizeMismatch?: LoadOptions['sizeMismatch'];
+  /** Raw label ids outside the mapping: 'error', 'warn' or 'ignore' (see LoadOptions). @default 'error' */
+  unknownLabels?: LoadOptions['unknownLabels'];
 }
 
 /** One unit of work: which item, and the seed of its augmentation. */
@@ -38,16 +40,19 @@ export interface PreparedSample {
   label?: Uint8Array;
   labelHeight?: number;
   labelWidth?: number;
+  /** Under unknownLabels 'warn': the label file's ids outside the mapping (read as ignore). */
+  unknownLabels?: UnknownLabelReport;
 }
 
 export function prepareSample(ds: DatasetDescriptor, job: SampleJob, opts: PipelineOptions): PreparedSample {
-  const s = loadSample(ds, job.item, { sizeMismatch: opts.sizeMismatch });
+  const s = loadSample(ds, job.item, { sizeMismatch: opts.sizeMismatch, unknownLabels: opts.unknownLabels ?? 'error' });
+  const report = s.unknownLabels ? { unknownLabels: s.unknownLabels } : {};
   const norm = opts.normalize ?? 'bgr-caffe';
   if (opts.mode === 'eval') {
     const img = evalResize(s.image, opts.evalSize === undefined ? [730, 1460] : opts.evalSize);
     return {
       item: job.item, id: s.id, height: img.height, width: img.width, image: normalizeImage(img, norm),
-      label: s.label, labelHeight: s.label ? s.image.height : undefined, labelWidth: s.label ? s.image.width : undefined,
+      label: s.label, labelHeight: s.label ? s.image.height : undefined, labelWidth: s.label ? s.image.width : undefined, ...report,
     };
   }
   const rng = mulberry32(job.seed);
@@ -55,6 +60,6 @@ export function prepareSample(ds: DatasetDescriptor, job: SampleJob, opts: Pipel
   const out = applyAugment(s.image, s.label, p, opts.augment?.ignoreIndex ?? 255);
   return {
     item: job.item, id: s.id, height: p.cropHeight, width: p.cropWidth, image: normalizeImage(out.image, norm),
-    label: out.label, labelHeight: out.label ? p.cropHeight : undefined, labelWidth: out.label ? p.cropWidth : undefined,
+    label: out.label, labelHeight: out.label ? p.cropHeight : undefined, labelWidth: out.label ? p.cropWidth : undefined, ...report,
   };
 }

@@ -15,7 +15,7 @@ import type { ItemCheck } from './check.js';
 
 /** What a worker can be asked: prepare a training/eval sample, or check one item (`plca data check`). */
 export type WorkerRequest = { kind: 'sample'; job: SampleJob } | { kind: 'check'; item: number };
-type WorkerReply = { jobId: number; result?: unknown; error?: { code: ErrorCode; message: string } };
+type WorkerReply = { jobId: number; result?: unknown; error?: { code: ErrorCode; message: string; hint?: string } };
 
 /** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found through its package.json exports. */
 function tsxEsmApi(from: string): string {
@@ -91,7 +91,7 @@ export class WorkerPool {
     this.pending.delete(m.jobId);
     this.busy[p.worker]--;
     if (this.pending.size === 0) this.workers.forEach((x) => x.unref());
-    if (m.error) p.reject(new PlcaError(m.error.code, m.error.message));
+    if (m.error) p.reject(new PlcaError(m.error.code, m.error.message, { hint: m.error.hint }));
     else p.resolve(m.result);
   }
 

@@ -35,6 +35,37 @@ export interface SegSample {
   labelPath?: string;
   image: RgbImage;
   label?: Uint8Array;
+  /** Set when the label had ids outside the mapping and the policy was 'warn' (read as 255). */
+  unknownLabels?: UnknownLabelReport;
+}
+
+/**
+ * What to do with raw label ids that the dataset's mapping does not list (ids the table maps to
+ * ignore, e.g. Cityscapes void 0–6, are listed and never count): 'error' stops (they mean a
+ * wrong dataset, layout or colour PNG), 'warn' reads them as ignore and reports the file,
+ * 'ignore' reads them as ignore silently.
+ */
+export const UNKNOWN_LABEL_POLICIES = ['error', 'warn', 'ignore'] as const;
+export type UnknownLabelPolicy = (typeof UNKNOWN_LABEL_POLICIES)[number];
+
+/** One label file's ids outside its mapping, as reported under 'warn'. Plain JSON (crosses threads). */
+export interface UnknownLabelReport {
+  labelPath: string;
+  /** The mapping's name (cityscapes, gtav, …, or the id-mapping file). */
+  mapping: string;
+  pixels: number;
+  /** Up to 16 distinct offending ids, ascending. */
+  values: number[];
+}
+
+/** "200, 201, 202, …": the first few offending ids of a report, for one-line messages. */
+export function formatUnknownIds(values: readonly number[], shown = 8): string {
+  return values.slice(0, shown).join(', ') + (values.length > shown ? ', …' : '');
+}
+
+/** The one-line description of a file's unknown ids, shared by the error and the warning. */
+export function describeUnknownLabels(r: UnknownLabelReport): string {
+  return `label ${r.labelPath} has ${r.pixels} pixel${r.pixels === 1 ? '' : 's'} with ids outside the ${r.mapping} mapping (${formatUnknownIds(r.values)})`;
 }
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
@@ -163,11 +194,19 @@ export interface LoadOptions {
    * nearest neighbour (a few GTAV pairs differ in size; `plca data check` lists them).
    */
   sizeMismatch?: 'error' | 'resize';
+  /**
+   * Raw ids outside the dataset's mapping: 'error' throws PLCA_LABEL_INVALID naming the file;
+   * 'warn' maps them to 255 and sets `unknownLabels` on the sample; 'ignore' maps them to 255.
+   * @default 'ignore' here, where a sample is only decoded (tools, tests); the training and eval
+   *   path (prepareSample, DataLoader) defaults to 'error'.
+   */
+  unknownLabels?: UnknownLabelPolicy;
 }
 
 /**
  * Decodes sample `i`: RGB image and, when the dataset has labels, train ids. Raw ids outside
- * the mapping become 255 (ignored) here; `checkDataset` reports them. Errors name the file.
+ * the mapping are handled by `opts.unknownLabels` (default: read as 255); `checkDataset` lists
+ * them for a whole dataset. Errors name the file.
  */
 export function loadSample(ds: DatasetDescriptor, i: number, opts: LoadOptions = {}): SegSample {
   const ref = ds.items[i];
@@ -175,7 +214,8 @@ export function loadSample(ds: DatasetDescriptor, i: number, opts: LoadOptions =
   const image = readImage(ref.imagePath);
   if (!ref.labelPath || !ds.labels) return { ...ref, image };
   const raw = readLabel(ref.labelPath);
-  let label = mapLabels(raw.data, lutOf(ds.labels)).labels;
+  const mapped = mapLabels(raw.data, lutOf(ds.labels));
+  let label = mapped.labels;
   if (raw.width !== image.width || raw.height !== image.height) {
     if (opts.sizeMismatch !== 'resize') {
       throw new PlcaError(
@@ -186,5 +226,14 @@ export function loadSample(ds: DatasetDescriptor, i: number, opts: LoadOptions =
     }
     label = resizeLabelNearest(label, raw.width, raw.height, image.height, image.width);
   }
-  return { ...ref, image, label };
+  const policy = opts.unknownLabels ?? 'ignore';
+  if (mapped.unexpectedPixels === 0 || policy === 'ignore') return { ...ref, image, label };
+  const report: UnknownLabelReport = {
+    labelPath: ref.labelPath, mapping: ds.labels.name, pixels: mapped.unexpectedPixels, values: mapped.unexpectedValues,
+  };
+  if (policy === 'warn') return { ...ref, image, label, unknownLabels: report };
+  // Silently training on them would hide a wrong dataset/layout (e.g. colour PNGs read as ids).
+  throw new PlcaError('PLCA_LABEL_INVALID', describeUnknownLabels(report), {
+    hint: "run plca data check on the dataset to list every such file, or set data.unknownLabels to 'warn' or 'ignore' to read them as ignore (255)",
+  });
 }

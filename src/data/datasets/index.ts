@@ -46,4 +46,7 @@ export { cityscapesDataset, cityscapesLabelFor, type CityscapesOptions } from '.
 export { gtavDataset, type GtavOptions } from './gtav.js';
 export { synthiaDataset, type SynthiaOptions } from './synthia.js';
 export { folderDataset, type FolderOptions } from './folder.js';
-export { loadSample, readSplitList, type DatasetDescriptor, type SampleRef, type SegSample, type LoadOptions } from './common.js';
+export {
+  loadSample, readSplitList, describeUnknownLabels, UNKNOWN_LABEL_POLICIES,
+  type DatasetDescriptor, type SampleRef, type SegSample, type LoadOptions, type UnknownLabelPolicy, type UnknownLabelReport,
+} from './common.js';
