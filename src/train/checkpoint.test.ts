@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../engine/index.js';
 import { createModel } from '../models/index.js';
 import { PlcaError } from '../util/errors.js';
-import { LATEST_FILE, loadCheckpoint, resolveCheckpointPath, saveCheckpoint, type CheckpointData } from './checkpoint.js';
+import {
+  DEBUG_PAUSE_ENV, LATEST_FILE, loadCheckpoint, resolveCheckpointPath, saveCheckpoint, writeAtomic, type CheckpointData,
+} from './checkpoint.js';
 import { snapshotTensors } from './model_state.js';
 import { restoreModel } from './restore.js';
 
@@ -85,6 +88,51 @@ describe('checkpoint files', () => {
     writeFileSync(join(dir, LATEST_FILE), JSON.stringify({ file: 'gone.ckpt' }));
     expectInvalid(() => resolveCheckpointPath(dir), 'gone.ckpt');
     expect(() => resolveCheckpointPath(join(dir, 'nope.ckpt'))).toThrow(/checkpoint not found/);
+  });
+});
+
+describe('torn writes', () => {
+  it('the next checkpoint removes the temp files of dead writers, and only those', () => {
+    const dir = tmp();
+    // The pid of a process that has exited (and been reaped): what a SIGKILLed run leaves.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const planted = [
+      `.step_0000002.ckpt.tmp-${dead}-1`, `.latest.json.tmp-${dead}-2`, // a dead writer's: removed
+      `.step_0000003.ckpt.tmp-${process.pid}-3`, `.step_0000004.ckpt.tmp-${process.ppid}-4`, // live writers'
+      `.notes.txt.tmp-${dead}-5`, 'other.txt', // not a checkpoint's
+    ];
+    for (const n of planted) writeFileSync(join(dir, n), 'torn');
+    saveCheckpoint(dir, sample(1));
+    expect(readdirSync(dir).sort()).toEqual([...planted.slice(2), LATEST_FILE, 'step_0000001.ckpt'].sort());
+  });
+
+  it('the pause hook changes no byte of what is written; a bad value is an error before any write', () => {
+    const plain = readFileSync(saveCheckpoint(tmp(), sample(3)));
+    const saved = process.env[DEBUG_PAUSE_ENV];
+    try {
+      for (const spec of ['partial:1', 'before-rename:1', 'before-latest:1', 'partial:1@999999']) {
+        process.env[DEBUG_PAUSE_ENV] = spec;
+        const dir = tmp();
+        expect(readFileSync(saveCheckpoint(dir, sample(3))).equals(plain), spec).toBe(true);
+        expect(readdirSync(dir).sort(), spec).toEqual([LATEST_FILE, 'step_0000003.ckpt']);
+      }
+      for (const spec of ['partial', 'middle:10', 'partial:-1', 'partial:10@x']) {
+        process.env[DEBUG_PAUSE_ENV] = spec;
+        const dir = tmp();
+        expect(() => saveCheckpoint(dir, sample(3)), spec).toThrow(/PLCA_DEBUG_CHECKPOINT_PAUSE=".*" is not POINT:MS\[@N\]/);
+        expect(readdirSync(dir), spec).toEqual([]);
+      }
+    } finally {
+      if (saved === undefined) delete process.env[DEBUG_PAUSE_ENV];
+      else process.env[DEBUG_PAUSE_ENV] = saved;
+    }
+  });
+
+  it('a failed rename leaves no temp file behind', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'taken', 'inside'), { recursive: true });
+    expect(() => writeAtomic(join(dir, 'taken'), [Buffer.from('x')])).toThrow();
+    expect(readdirSync(dir)).toEqual(['taken']);
   });
 });
 
