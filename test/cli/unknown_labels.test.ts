@@ -1,6 +1,6 @@
 // `plca train` on a label PNG with ids outside the dataset's mapping (data.unknownLabels, default
-// 'error'), through the real binary and its worker-thread loader: one clear line naming the file
-// and the ids, the hint, exit 1, no stack trace. (`plca data check` lists such files: robustness.test.ts.)
+// 'error'), through the real binary and its worker-thread loader: with 'error', one clear line naming the file
+// and the ids, the hint, exit 1, no stack trace; with 'warn', one warning and a finished run. (`plca data check` lists such files: robustness.test.ts.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,5 +40,12 @@ describe('label ids outside the mapping (plca train)', () => {
     expect(line).toContain(`label ${labels[1]} has 256 pixels with ids outside the cityscapes mapping (200)`);
     expect(r.stderr).toMatch(/hint: .*plca data check.*data\.unknownLabels to 'warn' or 'ignore'/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
-  }, 120_000);
+
+    // --set data.unknownLabels=warn reaches the loader: training finishes, one warning names the file.
+    const w = await runPlca(['train', '--config', config, '--out', join(dir, 'run-warn'), '--set', 'data.unknownLabels=warn']);
+    expect(w.code, w.stderr).toBe(0);
+    const warnings = w.stderr.split('\n').filter((l) => l.includes(labels[1]));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/warning/);
+  }, 180_000);
 });
