@@ -2,8 +2,12 @@
 // authors' weights: the zip format (PyTorch ≥ 1.6) and the legacy format (a sequence of pickles,
 // e.g. the Caffe-converted DeepLab ImageNet init file). The pickle is interpreted, never executed:
 // GLOBAL resolves only an allow-list of torch/collections names, anything else is an error.
+// The generic pieces are in util: the unpickler (util/pickle.ts) and the stored-zip reader (util/zip.ts);
+// this file holds what is torch's: the allow-list, storages, tensor rebuilds and the two layouts.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { PlcaError } from '../util/errors.js';
+import { PickleError, PyGlobal, type PyCallable, unpickle as unpickleWith } from '../util/pickle.js';
+import { isZip, readZipDirectory, ZipCompressedError, ZipError, zipEntryData } from '../util/zip.js';
 import type { TorchTensor } from './torch_weights.js';
 
 export type TorchDtype = 'float64' | 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
@@ -38,11 +42,6 @@ const STORAGE_DTYPES: Record<string, [TorchDtype, number]> = {
   ByteStorage: ['uint8', 1], BoolStorage: ['bool', 1],
 };
 
-class PyGlobal {
-  constructor(readonly module: string, readonly name: string) {}
-  get qualified(): string { return `${this.module}.${this.name}`; }
-}
-
 /** A storage named by a persistent id; its bytes are found after the pickle is read. */
 class StorageRef {
   private ownBytes: Uint8Array | undefined;
@@ -56,8 +55,6 @@ class StorageRef {
 class TensorRef {
   constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
 }
-
-type Callable = (args: unknown[]) => unknown;
 
 const asInts = (v: unknown, what: string): number[] => {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x))) throw new Error(`${what} is not a tuple of ints`);
@@ -77,7 +74,7 @@ function rebuildTensor(args: unknown[]): TensorRef {
 }
 
 /** What each allowed global does when called; the rest of the allow-list are inert markers. */
-const CALLABLES: Record<string, Callable> = {
+const CALLABLES: Record<string, PyCallable> = {
   'collections.OrderedDict': (args) => new Map(Array.isArray(args[0]) ? (args[0] as [unknown, unknown][]) : []),
   'torch._utils._rebuild_tensor': rebuildTensor,
   'torch._utils._rebuild_tensor_v2': rebuildTensor,
@@ -86,186 +83,46 @@ const CALLABLES: Record<string, Callable> = {
   // Tensor subclasses (torch ≥ 1.12): (func, type, args, state); the type is an allowed marker.
   'torch._tensor._rebuild_from_type_v2': (args) => {
     const [fn, , fnArgs] = args;
-    if (!(fn instanceof PyGlobal) || CALLABLES[fn.qualified] === undefined || !Array.isArray(fnArgs)) throw new Error('_rebuild_from_type_v2 with an unsupported function');
-    return CALLABLES[fn.qualified](fnArgs);
+    if (!(fn instanceof PyGlobal) || fn.impl === undefined || !Array.isArray(fnArgs)) throw new Error('_rebuild_from_type_v2 with an unsupported function');
+    return fn.impl(fnArgs);
   },
 };
 const MARKERS = new Set(['torch.nn.parameter.Parameter', 'torch.Tensor', ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`)]);
 
 // ---------------------------------------------------------------------------------------------
-// The unpickler
+// The unpickler, restricted to the allow-list
 
-const MARK = Symbol('mark');
+/** Only allow-listed names resolve; the callable ones carry their implementation from CALLABLES. */
+function resolveGlobal(module: string, name: string): PyGlobal {
+  // Python 2 pickles name the same things under other modules.
+  const mod = module === '__builtin__' ? 'builtins' : module;
+  const qualified = `${mod}.${name}`;
+  if (CALLABLES[qualified] === undefined && !MARKERS.has(qualified)) {
+    throw new PickleError(`refuses to load the global ${module}.${name} (only torch tensors, storages and OrderedDict are allowed; nothing in the file is executed)`);
+  }
+  return new PyGlobal(mod, name, CALLABLES[qualified]);
+}
 
-class PickleError extends Error {}
+/** OrderedDict's `_metadata` and Parameter state carry nothing a reader needs, so BUILD drops them. */
+const build = (obj: unknown): boolean => obj instanceof Map || obj instanceof TensorRef;
 
 /**
- * Interprets one pickle starting at `pos`. `persistentLoad` turns a persistent id into a storage.
+ * Interprets one pickle starting at `pos` with the torch allow-list. `persistentLoad` turns a
+ * persistent id into a storage.
  * @returns the object and the offset after STOP
  */
 export function unpickle(buf: Uint8Array, pos: number, persistentLoad: (pid: unknown) => unknown): { value: unknown; end: number } {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const stack: unknown[] = [];
-  const memo = new Map<number, unknown>();
-  const text = new TextDecoder('utf-8');
-  let p = pos;
-  const need = (n: number) => {
-    if (p + n > buf.length) throw new PickleError(`truncated: needs ${n} byte(s) at offset ${p}, the data ends at ${buf.length}`);
-  };
-  const u8 = () => { need(1); return buf[p++]; };
-  const u16 = () => { need(2); const v = dv.getUint16(p, true); p += 2; return v; };
-  const u32 = () => { need(4); const v = dv.getUint32(p, true); p += 4; return v; };
-  const i32 = () => { need(4); const v = dv.getInt32(p, true); p += 4; return v; };
-  const u64 = () => { need(8); const v = Number(dv.getBigUint64(p, true)); p += 8; return v; };
-  const bytes = (n: number) => { need(n); const b = buf.subarray(p, p + n); p += n; return b; };
-  const line = () => {
-    const end = buf.indexOf(0x0a, p);
-    if (end < 0) throw new PickleError(`truncated: unterminated line at offset ${p}`);
-    const s = Buffer.from(buf.subarray(p, end)).toString('latin1');
-    p = end + 1;
-    return s;
-  };
-  const pop = () => {
-    if (stack.length === 0) throw new PickleError(`stack underflow at offset ${p - 1}`);
-    return stack.pop();
-  };
-  const popMark = (): unknown[] => {
-    const i = stack.lastIndexOf(MARK);
-    if (i < 0) throw new PickleError(`no MARK on the stack at offset ${p - 1}`);
-    const items = stack.slice(i + 1);
-    stack.length = i;
-    return items;
-  };
-  const top = () => {
-    if (stack.length === 0) throw new PickleError(`stack underflow at offset ${p - 1}`);
-    return stack[stack.length - 1];
-  };
-  const long = (b: Uint8Array): number | bigint => {
-    if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-  };
-  const resolveGlobal = (module: string, name: string): PyGlobal => {
-    // Python 2 pickles name the same things under other modules.
-    const mod = module === '__builtin__' ? 'builtins' : module;
-    const g = new PyGlobal(mod, name);
-    if (CALLABLES[g.qualified] === undefined && !MARKERS.has(g.qualified)) {
-      throw new PickleError(`refuses to load the global ${module}.${name} (only torch tensors, storages and OrderedDict are allowed; nothing in the file is executed)`);
-    }
-    return g;
-  };
-  const call = (fn: unknown, args: unknown): unknown => {
-    if (!(fn instanceof PyGlobal) || CALLABLES[fn.qualified] === undefined) throw new PickleError(`cannot call ${fn instanceof PyGlobal ? fn.qualified : typeof fn} at offset ${p - 1}`);
-    if (!Array.isArray(args)) throw new PickleError(`call of ${fn.qualified} without an argument tuple at offset ${p - 1}`);
-    try {
-      return CALLABLES[fn.qualified](args);
-    } catch (e) {
-      throw new PickleError(`${fn.qualified} at offset ${p - 1}: ${(e as Error).message}`);
-    }
-  };
-  const setItems = (d: unknown, kv: unknown[]) => {
-    if (!(d instanceof Map)) throw new PickleError(`SETITEM(S) on a non-dict at offset ${p - 1}`);
-    for (let i = 0; i + 1 < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
-  };
-  const append = (l: unknown, items: unknown[]) => {
-    if (!Array.isArray(l)) throw new PickleError(`APPEND(S) on a non-list at offset ${p - 1}`);
-    l.push(...items);
-  };
-
-  for (;;) {
-    const at = p;
-    const op = u8();
-    switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: u64(); break; // FRAME: the frame length only helps buffered readers
-      case 0x2e: return { value: pop(), end: p }; // STOP
-      case 0x28: stack.push(MARK); break; // MARK
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE (tuples are arrays here)
-      case 0x8f: stack.push(new Set()); break; // EMPTY_SET
-      case 0x64: { const kv = popMark(); const d = new Map(); setItems(d, kv); stack.push(d); break; } // DICT
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
-      case 0x91: stack.push(new Set(popMark())); break; // FROZENSET
-      case 0x90: { const items = popMark(); const s = top(); if (!(s instanceof Set)) throw new PickleError(`ADDITEMS on a non-set at offset ${at}`); items.forEach((x) => s.add(x)); break; }
-      case 0x58: stack.push(text.decode(bytes(u32()))); break; // BINUNICODE
-      case 0x8c: stack.push(text.decode(bytes(u8()))); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text.decode(bytes(u64()))); break; // BINUNICODE8
-      // Python 2 str (legacy files saved by Python 2): state-dict keys, read as text.
-      case 0x54: stack.push(Buffer.from(bytes(i32())).toString('latin1')); break; // BINSTRING
-      case 0x55: stack.push(Buffer.from(bytes(u8())).toString('latin1')); break; // SHORT_BINSTRING
-      case 0x42: stack.push(bytes(u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(bytes(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x8e: stack.push(bytes(u64()).slice()); break; // BINBYTES8
-      case 0x4a: stack.push(i32()); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(long(bytes(u8()))); break; // LONG1
-      case 0x8b: stack.push(long(bytes(u32()))); break; // LONG4
-      case 0x49: { const s = line(); stack.push(s === '00' ? false : s === '01' ? true : Number.parseInt(s, 10)); break; } // INT
-      case 0x4c: { const s = line().replace(/L$/, ''); const v = BigInt(s); stack.push(Number.isSafeInteger(Number(v)) ? Number(v) : v); break; } // LONG
-      case 0x47: { need(8); stack.push(dv.getFloat64(p, false)); p += 8; break; } // BINFLOAT (big-endian)
-      case 0x46: stack.push(Number.parseFloat(line())); break; // FLOAT
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x70: memo.set(Number.parseInt(line(), 10), top()); break; // PUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET
-        const i = op === 0x68 ? u8() : op === 0x6a ? u32() : Number.parseInt(line(), 10);
-        if (!memo.has(i)) throw new PickleError(`memo entry ${i} is missing at offset ${at}`);
-        stack.push(memo.get(i));
-        break;
-      }
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x63: { const module = line(); const name = line(); stack.push(resolveGlobal(module, name)); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
-        const name = pop(); const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL without strings at offset ${at}`);
-        stack.push(resolveGlobal(module, name));
-        break;
-      }
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, args)); break; } // REDUCE
-      case 0x81: { const args = pop(); const cls = pop(); stack.push(call(cls, args)); break; } // NEWOBJ
-      case 0x92: { pop(); const args = pop(); const cls = pop(); stack.push(call(cls, args)); break; } // NEWOBJ_EX (kwargs dropped)
-      case 0x62: { // BUILD: OrderedDict's `_metadata` and Parameter state carry nothing a reader needs
-        pop();
-        const obj = top();
-        if (!(obj instanceof Map) && !(obj instanceof TensorRef)) throw new PickleError(`BUILD on an unsupported object at offset ${at}`);
-        break;
-      }
-      case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID
-      case 0x50: stack.push(persistentLoad(line())); break; // PERSID
-      default:
-        throw new PickleError(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} ('${String.fromCharCode(op)}') at offset ${at}`);
-    }
-  }
+  return unpickleWith(buf, pos, { resolveGlobal, persistentLoad, build });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The two container formats
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
-const ZIP_LOCAL = 0x04034b50;
-const ZIP_EOCD = 0x06054b50;
 
 /** 'zip', 'legacy', or null when the bytes are neither (checks the first bytes only). */
 export function torchFormat(buf: Uint8Array): 'zip' | 'legacy' | null {
-  if (buf.length >= 4 && new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true) === ZIP_LOCAL) return 'zip';
+  if (isZip(buf)) return 'zip';
   // The legacy magic is the first pickle: PROTO n, LONG1 10 bytes of 0x1950a86a20f9469cfc6c.
   if (buf.length >= 15 && buf[0] === 0x80 && buf[2] === 0x8a && buf[3] === 0x0a) {
     let v = 0n;
@@ -294,66 +151,6 @@ export function isTorchFile(path: string): boolean {
   return torchFileFormat(path) !== null;
 }
 
-interface ZipEntry { name: string; method: number; compressedSize: number; size: number; localOffset: number }
-
-/** The central directory: entry names, methods, sizes, offsets (ZIP64 records included, as torch writes them for big files). */
-function readZipDirectory(buf: Uint8Array, fail: (m: string) => never): Map<string, ZipEntry> {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
-    if (dv.getUint32(i, true) === ZIP_EOCD) { eocd = i; break; }
-  }
-  if (eocd < 0) fail('zip end-of-central-directory record not found (truncated file?)');
-  let count = dv.getUint16(eocd + 10, true);
-  let cdOffset = dv.getUint32(eocd + 16, true);
-  if ((count === 0xffff || cdOffset === 0xffffffff) && eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
-    const z64 = Number(dv.getBigUint64(eocd - 12, true));
-    if (z64 + 56 > buf.length || dv.getUint32(z64, true) !== 0x06064b50) fail('bad ZIP64 end-of-central-directory record');
-    count = Number(dv.getBigUint64(z64 + 32, true));
-    cdOffset = Number(dv.getBigUint64(z64 + 48, true));
-  }
-  const entries = new Map<string, ZipEntry>();
-  let p = cdOffset;
-  for (let n = 0; n < count; n++) {
-    if (p + 46 > buf.length || dv.getUint32(p, true) !== 0x02014b50) fail(`bad zip central directory entry ${n} at offset ${p}`);
-    const nameLen = dv.getUint16(p + 28, true);
-    const extraLen = dv.getUint16(p + 30, true);
-    const commentLen = dv.getUint16(p + 32, true);
-    const e: ZipEntry = {
-      name: Buffer.from(buf.subarray(p + 46, p + 46 + nameLen)).toString('utf8'), method: dv.getUint16(p + 10, true),
-      compressedSize: dv.getUint32(p + 20, true), size: dv.getUint32(p + 24, true), localOffset: dv.getUint32(p + 42, true),
-    };
-    // ZIP64 extra field: the 64-bit values of the fields saturated above, in this order.
-    for (let x = p + 46 + nameLen; x + 4 <= p + 46 + nameLen + extraLen;) {
-      const id = dv.getUint16(x, true);
-      const len = dv.getUint16(x + 2, true);
-      if (id === 0x0001) {
-        let y = x + 4;
-        const next = () => { const v = Number(dv.getBigUint64(y, true)); y += 8; return v; };
-        if (e.size === 0xffffffff) e.size = next();
-        if (e.compressedSize === 0xffffffff) e.compressedSize = next();
-        if (e.localOffset === 0xffffffff) e.localOffset = next();
-      }
-      x += 4 + len;
-    }
-    entries.set(e.name, e);
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return entries;
-}
-
-function zipEntryData(buf: Uint8Array, e: ZipEntry, fail: (m: string) => never): Uint8Array {
-  if (e.method !== 0) {
-    fail(`zip entry ${e.name} is compressed (method ${e.method}); torch.save stores entries uncompressed, so the archive was repacked`);
-  }
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const h = e.localOffset;
-  if (h + 30 > buf.length || dv.getUint32(h, true) !== ZIP_LOCAL) fail(`bad local header of zip entry ${e.name}`);
-  const start = h + 30 + dv.getUint16(h + 26, true) + dv.getUint16(h + 28, true);
-  if (start + e.size > buf.length) fail(`zip entry ${e.name} is truncated`);
-  return buf.subarray(start, start + e.size);
-}
-
 /** Persistent ids: ('storage', StorageType, key, location, numel[, view_metadata]). */
 function storageLoader(storages: Map<string, StorageRef>) {
   return (pid: unknown): StorageRef => {
@@ -371,18 +168,18 @@ function storageLoader(storages: Map<string, StorageRef>) {
 }
 
 function readZip(buf: Uint8Array, fail: (m: string) => never): { obj: unknown; storages: Map<string, StorageRef>; bigEndian: boolean } {
-  const entries = readZipDirectory(buf, fail);
+  const entries = readZipDirectory(buf);
   const pkl = [...entries.keys()].find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (pkl === undefined) fail('a zip archive without data.pkl: not a torch file');
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
   const order = entries.get(`${prefix}byteorder`);
-  const bigEndian = order !== undefined && Buffer.from(zipEntryData(buf, order, fail)).toString('latin1') === 'big';
+  const bigEndian = order !== undefined && Buffer.from(zipEntryData(buf, order)).toString('latin1') === 'big';
   const storages = new Map<string, StorageRef>();
-  const { value } = unpickle(zipEntryData(buf, entries.get(pkl)!, fail), 0, storageLoader(storages));
+  const { value } = unpickle(zipEntryData(buf, entries.get(pkl)!), 0, storageLoader(storages));
   for (const s of storages.values()) {
     const e = entries.get(`${prefix}data/${s.key}`);
     if (e === undefined) fail(`storage ${s.key} is missing (no entry ${prefix}data/${s.key})`);
-    s.bytes = zipEntryData(buf, e, fail);
+    s.bytes = zipEntryData(buf, e);
   }
   return { obj: value, storages, bigEndian };
 }
@@ -547,7 +344,8 @@ export function readTorchObject(src: string | Uint8Array, opts: { name?: string 
     const r = format === 'zip' ? readZip(buf, fail) : readLegacy(buf, fail);
     return resolveTensors(r.obj, r.bigEndian, fail);
   } catch (e) {
-    if (e instanceof PickleError) fail(e.message);
+    if (e instanceof ZipCompressedError) fail(`${e.message}; torch.save stores entries uncompressed, so the archive was repacked`);
+    if (e instanceof PickleError || e instanceof ZipError) fail(e.message);
     if (e instanceof RangeError) fail(`truncated or corrupt (${e.message})`);
     throw e;
   }
