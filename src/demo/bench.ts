@@ -72,8 +72,15 @@ export interface BenchResults {
   ablation: boolean;
   seeds: number[];
   rows: BenchRow[];
-  /** PLCA − the strongest control, per seed (controls: every source-only arm of the GN net, and the BN control when run) */
+  /** PLCA (GN) − the strongest control of any network, per seed (controls: every source-only arm, and the BN target-statistics control when run) */
   plcaMargin: Record<string, number> | null;
+  /**
+   * PLCA − the strongest control of the SAME network, per network and seed: GN PLCA against CE / CE + Lovász,
+   * BN PLCA against BN CE + Lovász and its target-statistics control. Why both: the BN control adapts through
+   * normalisation statistics, which the GN net cannot use, so it is the bar for BN PLCA; the cross-network
+   * margin says whether PLCA beats every way of adapting that was run.
+   */
+  sameNetMargins: Record<string, Record<string, number>>;
   settings: { steps: number; k: number; trainImages: number; valImages: number; weighting: string; weights: Record<string, number> };
   wallSeconds: number;
   createdAt: string;
@@ -144,6 +151,7 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
   const rows = arms.map((arm) => benchRow(arm, per.get(arm.key)!));
   const results: BenchResults = {
     benchmark: 'minicity', ablation: o.ablation ?? false, seeds, rows, plcaMargin: plcaMargin(rows, seeds),
+    sameNetMargins: sameNetMargins(rows, seeds),
     settings: { steps, k, trainImages: sizes.train, valImages: sizes.val, weighting, weights: { ...WEIGHTINGS[weighting] } },
     wallSeconds: (Date.now() - t0) / 1000, createdAt: new Date().toISOString(),
   };
@@ -248,10 +256,25 @@ function benchRow(arm: ArmSpec, runs: StoredRun[]): BenchRow {
 /** PLCA (GN) minus the best control on each seed; null when PLCA or every control is missing. */
 export function plcaMargin(rows: BenchRow[], seeds: number[]): Record<string, number> | null {
   const plca = rows.find((r) => r.key === 'plca');
-  const controls = rows.filter((r) => ['ce', 'lovasz', 'source_only', 'bn_lovasz', 'bn_lovbn'].includes(r.key));
+  const controls = rows.filter((r) => CONTROLS.includes(r.key));
   if (!plca || controls.length === 0) return null;
   return Object.fromEntries(seeds.map((s) => [String(s), plca.perSeed[s] - Math.max(...controls.map((c) => c.perSeed[s]))]));
 }
+
+const CONTROLS = ['ce', 'lovasz', 'source_only', 'bn_lovasz', 'bn_lovbn'];
+
+/** Per network: its PLCA arm minus the best of its own controls, per seed (networks lacking either are left out). */
+export function sameNetMargins(rows: BenchRow[], seeds: number[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const plca of rows.filter((r) => r.mode === 'plca')) {
+    const controls = rows.filter((r) => r.model === plca.model && CONTROLS.includes(r.key));
+    if (controls.length === 0) continue;
+    out[plca.model] = Object.fromEntries(seeds.map((s) => [String(s), plca.perSeed[s] - Math.max(...controls.map((c) => c.perSeed[s]))]));
+  }
+  return out;
+}
+
+const fmtMargins = (m: Record<string, number>): string => Object.entries(m).map(([s, v]) => `s${s} ${v >= 0 ? '+' : ''}${v.toFixed(1)}`).join(', ');
 
 /** The table: one row per arm, mean ± std and per-seed values. */
 export function formatBenchTable(r: BenchResults): string {
@@ -263,7 +286,10 @@ export function formatBenchTable(r: BenchResults): string {
     lines.push(`${x.label.padEnd(w)}${x.mean.toFixed(1).padStart(7)}${x.std.toFixed(1).padStart(8)}${r.seeds.map((s) => (x.perSeed[s]?.toFixed(1) ?? '-').padStart(7)).join('')}${(x.sourceMIoUMean?.toFixed(1) ?? '-').padStart(7)}  ${notes}`);
   }
   if (r.plcaMargin) {
-    lines.push(`PLCA − strongest control, per seed: ${Object.entries(r.plcaMargin).map(([s, v]) => `s${s} ${v >= 0 ? '+' : ''}${v.toFixed(1)}`).join(', ')}`);
+    lines.push(`PLCA (GN) − strongest control of any network, per seed: ${fmtMargins(r.plcaMargin)}`);
+  }
+  for (const [model, m] of Object.entries(r.sameNetMargins ?? {})) {
+    lines.push(`${model} PLCA − strongest ${model} control, per seed: ${fmtMargins(m)}`);
   }
   lines.push(`target-val mIoU (%) over 9 classes at the last of ${r.settings.steps} updates; k = ${r.settings.k}; weights ${r.settings.weighting}`);
   return lines.join('\n');

@@ -95,6 +95,8 @@ describe('runMinicityBench (tiny)', () => {
     }
     const best = (s: string) => Math.max(r.rows[0].perSeed[s], r.rows[2].perSeed[s]);
     expect(r.plcaMargin).toEqual({ 0: r.rows[1].perSeed['0'] - best('0'), 1: r.rows[1].perSeed['1'] - best('1') });
+    // Same network only: GN PLCA against the GN control; no BN PLCA arm ran, so no BN entry.
+    expect(r.sameNetMargins).toEqual({ 'minicity-gn': { 0: r.rows[1].perSeed['0'] - r.rows[0].perSeed['0'], 1: r.rows[1].perSeed['1'] - r.rows[0].perSeed['1'] } });
     const saved = JSON.parse(readFileSync(join(dir, 'bench', 'bench.json'), 'utf8'));
     expect(saved.rows).toHaveLength(3);
     expect(readFileSync(join(dir, 'bench', 'bench.txt'), 'utf8')).toContain('BN net: + target BN statistics (control)');
