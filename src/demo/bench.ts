@@ -4,12 +4,10 @@
  * and the target-statistics control on a BatchNorm net — as mean and spread over seeds,
  * scored on target val at the last update. Without `ablation`, the demo's two arms.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initEngine } from '../engine/index.js';
 import type { TargetOverride } from '../minicity/index.js';
 import { writeAtomic, type TrainEvent } from '../train/index.js';
@@ -17,6 +15,7 @@ import { PlcaError } from '../util/errors.js';
 import { ABLATION_ARMS, DEMO_ARMS, WEIGHTINGS, type ArmSpec, type WeightingName } from './arms.js';
 import { DEMO_CLASS_NAMES, generateDemoData } from './data.js';
 import { DEMO_PRESETS } from './demo.js';
+import { runArmInChild } from './arm_process.js';
 import { armDir, runArm, type ArmResult } from './run_arm.js';
 
 export interface BenchOptions {
@@ -27,7 +26,7 @@ export interface BenchOptions {
   /**
    * Training runs at a time, each in its own process with threads = cores / jobs. Why: one run
    * gains little from a second wasm thread, two single-threaded runs nearly double throughput.
-   * Needs `out` (the processes meet there). @default 1
+   * Needs `out` (the runs are stored there). @default 1
    */
   jobs?: number;
   /** arm keys to run (a subset of the selected table) */
@@ -125,8 +124,9 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
   const jobs = Math.max(1, Math.min(o.jobs ?? 1, tasks.length));
   if (jobs > 1) {
     if (!out) throw new PlcaError('PLCA_INVALID_ARGUMENT', 'bench minicity: --jobs needs --out (the parallel runs write their results there)');
-    const pending = tasks.filter((t) => readStoredRun(armDir(parent, t.arm, t.seed), fingerprint(t.arm, t.seed)) === undefined);
-    await runInChildren(pending, jobs, o, { steps, k, sizes, weighting, out, log });
+    const pending = tasks.map((t) => ({ ...t, dir: armDir(parent, t.arm, t.seed), fp: fingerprint(t.arm, t.seed) }))
+      .filter((t) => readStoredRun(t.dir, t.fp) === undefined);
+    await runInChildren(pending, jobs, o, { steps, k, sizes, weighting, log });
   }
 
   const per = new Map<string, StoredRun[]>();
@@ -195,45 +195,28 @@ function storeRun(dir: string, fp: RunFingerprint, r: ArmResult): StoredRun {
   return stored;
 }
 
-/** The CLI entry, from src (tsx) or dist alike. */
-const CLI_PATH = fileURLToPath(new URL('../../bin/plca.mjs', import.meta.url));
-
-/** Runs each (arm, seed) as `plca bench minicity --only arm --seed-list seed` in `jobs` child processes at a time. */
+/**
+ * Runs each pending (arm, seed) in a child process (`runArmInChild`, the demo's mechanism), `jobs`
+ * at a time with cores / jobs threads each, and stores each result as it finishes.
+ */
 async function runInChildren(
-  tasks: Array<{ arm: ArmSpec; seed: number }>, jobs: number, o: BenchOptions,
-  s: { steps: number; k: number; sizes: { train: number; val: number }; weighting: string; out: string; log: (l: string) => void },
+  tasks: Array<{ arm: ArmSpec; seed: number; dir: string; fp: RunFingerprint }>, jobs: number, o: BenchOptions,
+  s: { steps: number; k: number; sizes: { train: number; val: number }; weighting: WeightingName; log: (l: string) => void },
 ): Promise<void> {
   const threads = o.threads ?? Math.max(1, Math.floor(cpus().length / jobs));
-  const argsFor = (t: { arm: ArmSpec; seed: number }): string[] => [
-    CLI_PATH, 'bench', 'minicity', ...(o.ablation ? ['--ablation'] : []), '--only', t.arm.key, '--seed-list', String(t.seed),
-    '--steps', String(s.steps), '--k', String(s.k), '--train-images', String(s.sizes.train), '--val-images', String(s.sizes.val),
-    '--weighting', s.weighting, '--threads', String(threads), '--out', s.out, '--json',
-    ...(o.batchSize !== undefined ? ['--batch-size', String(o.batchSize)] : []),
-    ...(o.backend !== undefined && o.backend !== 'auto' ? ['--backend', o.backend] : []),
-    ...(o.targetStyle !== undefined ? ['--target-style', writeStyleFile(s.out, o.targetStyle)] : []),
-  ];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < tasks.length) {
       const t = tasks[next++];
       s.log(`${t.arm.key} seed ${t.seed}: started in a child process (${threads} thread${threads === 1 ? '' : 's'})`);
-      await new Promise<void>((res, rej) => {
-        const child = spawn(process.execPath, argsFor(t), { stdio: ['ignore', 'ignore', 'pipe'], signal: o.signal });
-        let err = '';
-        child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
-        child.on('error', rej);
-        child.on('close', (code) => (code === 0 ? res() : rej(new PlcaError('PLCA_INTERNAL',
-          `bench minicity: the run of ${t.arm.key} seed ${t.seed} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`))));
-      });
+      const r = await runArmInChild({
+        arm: t.arm, sizes: s.sizes, k: s.k, targetStyle: o.targetStyle, resultPath: join(t.dir, 'arm_result.json'),
+        options: { steps: s.steps, seed: t.seed, weighting: s.weighting, batchSize: o.batchSize, backend: o.backend, threads, outDir: t.dir },
+      }, undefined, o.signal);
+      storeRun(t.dir, t.fp, r);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
-}
-
-function writeStyleFile(out: string, style: TargetOverride): string {
-  const file = join(out, 'target_style.json');
-  writeFileSync(file, `${JSON.stringify(style)}\n`);
-  return file;
 }
 
 function benchRow(arm: ArmSpec, runs: StoredRun[]): BenchRow {
