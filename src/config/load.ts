@@ -2,9 +2,10 @@
  * Config files: `.json`, or `.ts`/`.js`/`.mjs` modules whose default export is a UserConfig
  * (TypeScript files need a TS-aware runtime: tsx for the CLI, vitest in tests).
  */
-import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
 import { resolveConfig } from './resolve.js';
 import type { ResolvedConfig, UserConfig } from './schema.js';
@@ -51,12 +52,10 @@ export async function loadConfig(file: string | undefined, overrides: string[] =
   return resolveConfig(user, overrides, { source: file });
 }
 
-/** Writes the resolved config into a run directory (temp file + rename, so it is never half-written). */
+/** Writes the resolved config into a run directory atomically (never half-written). */
 export function saveResolvedConfig(dir: string, cfg: ResolvedConfig): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, RESOLVED_CONFIG_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(cfg, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(cfg, null, 2)}\n`);
   return path;
 }

@@ -10,7 +10,8 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.js';
 import type { TargetOverride } from '../minicity/index.js';
-import { writeAtomic, type TrainEvent } from '../train/index.js';
+import type { TrainEvent } from '../train/index.js';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
 import { ABLATION_ARMS, DEMO_ARMS, WEIGHTINGS, type ArmSpec, type WeightingName } from './arms.js';
 import { DEMO_CLASS_NAMES, generateDemoData } from './data.js';
@@ -191,7 +192,7 @@ function readStoredRun(dir: string, fp: RunFingerprint): StoredRun | undefined {
 function storeRun(dir: string, fp: RunFingerprint, r: ArmResult): StoredRun {
   const { predictions: _p, ...stored } = r;
   mkdirSync(dir, { recursive: true });
-  writeAtomic(join(dir, RESULT_FILE), [Buffer.from(`${JSON.stringify({ fingerprint: fp, result: stored })}\n`)]);
+  writeFileAtomic(join(dir, RESULT_FILE), `${JSON.stringify({ fingerprint: fp, result: stored })}\n`);
   return stored;
 }
 

@@ -5,10 +5,11 @@
 // its worker script written to a real file. It leans on package internals, so the version is
 // pinned (package.json: exactly 4.22.0) and checked here, and tested in engine tests.
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -31,10 +32,8 @@ function workerScriptPath(outDir: string): string {
   const file = join(dir, `${BUILD}.worker.cjs`);
   if (!existsSync(file) || readFileSync(file, 'utf8') !== contents) {
     mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, contents);
-    // rename is atomic: concurrent processes never read a half-written worker script
-    renameSync(tmp, file);
+    // Concurrent processes never read a half-written worker script.
+    writeFileAtomic(file, contents);
   }
   return file;
 }

@@ -7,16 +7,15 @@
  *   a multiple of 8 · tensor blob (each tensor's raw float32/int32 bytes at the header's
  *   offset) · 32-byte SHA-256 of every byte before it.
  * The trailing hash catches truncation and corruption anywhere in the file.
- * Writes are atomic: a temporary file in the same directory, fsync, rename, fsync of the
- * directory; the `latest.json` pointer is replaced the same way after the checkpoint. A process
+ * Writes are atomic (src/util/atomic_write.ts: a temporary file in the same directory, fsync,
+ * rename, fsync of the directory); the `latest.json` pointer is replaced the same way after the checkpoint. A process
  * killed inside that window leaves a hidden `.NAME.tmp-PID-MS` file that no reader looks at; the
  * next checkpoint written into the directory removes those of dead processes, so they do not pile up.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeStaleTemps, writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
 
 const MAGIC = 'PLCACKPT';
@@ -75,12 +74,12 @@ export function saveCheckpoint(dir: string, data: CheckpointData, fileName = che
   const hash = createHash('sha256');
   for (const b of [prefix, headerBytes, pad, ...blob]) hash.update(b);
   const path = join(dir, fileName);
-  removeStaleTemps(dir);
+  removeStaleTemps(dir, isCheckpointFile);
   const pause = debugPause();
-  writeAtomic(path, [prefix, headerBytes, pad, ...blob, hash.digest()], pause);
+  writeFileAtomic(path, [prefix, headerBytes, pad, ...blob, hash.digest()], pause);
   // The pointer moves only once the checkpoint it names is complete and renamed into place.
   pause?.('before-latest', path);
-  writeAtomic(join(dir, LATEST_FILE), [Buffer.from(`${JSON.stringify({ file: fileName, step: data.step })}\n`)]);
+  writeFileAtomic(join(dir, LATEST_FILE), `${JSON.stringify({ file: fileName, step: data.step })}\n`);
   return path;
 }
 
@@ -120,45 +119,15 @@ function debugPause(): PauseHook | undefined {
     if (at !== point) return;
     // writeSync, not process.stderr.write: the line must be out before the thread blocks.
     writeSync(2, `plca-debug: checkpoint write paused (${at}) ${file}\n`);
-    // writeAtomic is synchronous, so the pause is too: Atomics.wait blocks this thread (the event
+    // writeFileAtomic is synchronous, so the pause is too: Atomics.wait blocks this thread (the event
     // loop included, as a slow disk would) without spinning a core.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   };
 }
 
-/** A temp file of writeAtomic for a checkpoint or the pointer: `.NAME.tmp-PID-MS`. */
-const TEMP_RE = /^\.(?:.+\.ckpt|latest\.json)\.tmp-(\d+)-\d+$/;
-
-/**
- * Removes the temp files that killed writers left in `dir`. Only those of processes that no
- * longer exist: a live one may be inside its own write (two runs sharing a directory are a
- * mistake, but deleting their files under them would turn it into a crash).
- */
-export function removeStaleTemps(dir: string): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const pid = Number(TEMP_RE.exec(name)?.[1] ?? NaN);
-    if (Number.isNaN(pid) || pid === process.pid || processAlive(pid)) continue;
-    rmSync(join(dir, name), { force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else. Only ESRCH proves it is gone.
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+/** The files whose stale temps a checkpoint write removes: checkpoints and the pointer. */
+function isCheckpointFile(name: string): boolean {
+  return name.endsWith('.ckpt') || name === LATEST_FILE;
 }
 
 function layout(data: CheckpointData): { header: Header; blob: Buffer[] } {
@@ -180,58 +149,6 @@ function layout(data: CheckpointData): { header: Header; blob: Buffer[] } {
     streams: data.streams, extra: data.extra ?? {}, tensors, blobBytes: offset,
   };
   return { header, blob };
-}
-
-/**
- * Writes `chunks` to a temp file beside `path`, fsyncs it, renames it over `path`, fsyncs the directory.
- * `pause` is the checkpoint test hook (undefined outside tests).
- */
-export function writeAtomic(path: string, chunks: Buffer[], pause?: PauseHook): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'w');
-  // Where the `partial` pause happens: half-way through the bytes; never without the hook.
-  const splitAt = pause ? Math.max(1, Math.floor(chunks.reduce((a, c) => a + c.length, 0) / 2)) : Infinity;
-  let open = true;
-  try {
-    let pos = 0;
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.length) {
-        const n = writeSync(fd, c, done, pos < splitAt ? Math.min(c.length - done, splitAt - pos) : c.length - done);
-        done += n;
-        pos += n;
-        if (pos === splitAt) pause?.('partial', tmp);
-      }
-    }
-    fsyncSync(fd);
-    open = false;
-    closeSync(fd);
-  } catch (e) {
-    if (open) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  pause?.('before-rename', tmp);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    // A failed rename (e.g. `path` is a directory) must not leave the temp file behind.
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  syncDir(dirname(path));
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Directory fsync is not supported everywhere (e.g. Windows); the rename is still atomic.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function corrupt(path: string, why: string): PlcaError {

@@ -6,7 +6,7 @@ export { polyFactor, polyLr } from './lr_schedule.js';
 export { Sgd } from './sgd.js';
 export type { SgdOptions } from './sgd.js';
 export {
-  saveCheckpoint, loadCheckpoint, resolveCheckpointPath, latestCheckpoint, checkpointFileName, writeAtomic, LATEST_FILE,
+  saveCheckpoint, loadCheckpoint, resolveCheckpointPath, latestCheckpoint, checkpointFileName, LATEST_FILE,
 } from './checkpoint.js';
 export type { CheckpointData, CheckpointTensor, TensorGroup, CheckpointDtype } from './checkpoint.js';
 export { snapshotTensors, checkGroup, assignGroup } from './model_state.js';
