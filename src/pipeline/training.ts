@@ -5,7 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/index.js';
 import { initEngine, type EngineInfo, type EngineOptions } from '../engine/index.js';
-import { train, type TrainEvent, type TrainResult } from '../train/index.js';
+import { train, type ResumePoint, type TrainEvent, type TrainResult } from '../train/index.js';
 import { configValidator } from './evaluation.js';
 import { engineOptions } from './inference.js';
 import { headClasses } from './classes.js';
@@ -18,8 +18,8 @@ export interface RunTrainingOptions {
   signal?: AbortSignal;
   /** Every log record (start, step, validation, checkpoint, warning, nan, interrupted, end). */
   onEvent?: (e: TrainEvent) => void;
-  /** Continue from outDir's latest checkpoint when there is one. */
-  resume?: boolean;
+  /** Continue from outDir's newest intact checkpoint, or from the one already found there (see findResumeCheckpoint). */
+  resume?: boolean | ResumePoint;
   /**
    * Validate on data.val every `train.valInterval` updates and at the end (at the end only when
    * valInterval is null). @default true when data.val is set

@@ -13,8 +13,8 @@
  * next checkpoint written into the directory removes those of dead processes, so they do not pile up.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
 
@@ -153,23 +153,44 @@ function layout(data: CheckpointData): { header: Header; blob: Buffer[] } {
 
 function corrupt(path: string, why: string): PlcaError {
   return new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${path} is corrupt or truncated: ${why}`, {
-    hint: 'resume from an earlier checkpoint, or start the run again',
+    hint: 'use an earlier step_*.ckpt file of the run (--checkpoint FILE), or start the run again',
   });
+}
+
+/** A checkpoint file read whole and verified (magic, version, SHA-256, blob size). */
+interface VerifiedFile { buf: Buffer; header: Header; blobStart: number }
+
+function readVerified(file: string): VerifiedFile {
+  const buf = readFileSync(file);
+  if (buf.length < PREFIX_BYTES + HASH_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) throw corrupt(file, 'not a plca checkpoint (bad magic)');
+  const version = buf.readUInt32LE(8);
+  if (version !== VERSION) {
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} has format version ${version}; this plca reads ${VERSION}`, {
+      hint: 'read it with the plca version that wrote it, or start the run again',
+    });
+  }
+  const body = buf.subarray(0, buf.length - HASH_BYTES);
+  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - HASH_BYTES))) throw corrupt(file, 'checksum mismatch');
+  const hLen = buf.readUInt32LE(12);
+  const header = JSON.parse(buf.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + hLen)) as Header;
+  const blobStart = PREFIX_BYTES + hLen + ((8 - ((PREFIX_BYTES + hLen) % 8)) % 8);
+  if (blobStart + header.blobBytes !== body.length) throw corrupt(file, `blob of ${body.length - blobStart} bytes, header says ${header.blobBytes}`);
+  return { buf, header, blobStart };
+}
+
+/** What a verified checkpoint says about itself, without its tensors. */
+export interface CheckpointSummary { file: string; step: number; modelName: string; config: unknown }
+
+/** Reads and verifies a checkpoint file (every byte, like loadCheckpoint) and returns its header facts. */
+export function verifyCheckpoint(file: string): CheckpointSummary {
+  const { header } = readVerified(file);
+  return { file, step: header.step, modelName: header.modelName, config: header.config };
 }
 
 /** Reads and verifies a checkpoint file (or a directory's latest). */
 export function loadCheckpoint(path: string): CheckpointData {
   const file = resolveCheckpointPath(path);
-  const buf = readFileSync(file);
-  if (buf.length < PREFIX_BYTES + HASH_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) throw corrupt(file, 'not a plca checkpoint (bad magic)');
-  const version = buf.readUInt32LE(8);
-  if (version !== VERSION) throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} has format version ${version}; this plca reads ${VERSION}`);
-  const body = buf.subarray(0, buf.length - HASH_BYTES);
-  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - HASH_BYTES))) throw corrupt(file, 'checksum mismatch');
-  const hLen = buf.readUInt32LE(12);
-  const header = JSON.parse(buf.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + hLen)) as Header;
-  const start = PREFIX_BYTES + hLen + ((8 - ((PREFIX_BYTES + hLen) % 8)) % 8);
-  if (start + header.blobBytes !== body.length) throw corrupt(file, `blob of ${body.length - start} bytes, header says ${header.blobBytes}`);
+  const { buf, header, blobStart: start } = readVerified(file);
   const groups: Record<string, TensorGroup> = {};
   for (const t of header.tensors) {
     const bytes = buf.buffer.slice(buf.byteOffset + start + t.offset, buf.byteOffset + start + t.offset + t.bytes);
@@ -179,33 +200,87 @@ export function loadCheckpoint(path: string): CheckpointData {
   return { step: header.step, modelName: header.modelName, config: header.config, groups, streams: header.streams, extra: header.extra };
 }
 
-/** A checkpoint file as given, or the one a directory's (or run directory's checkpoints/) `latest.json` names. */
-export function resolveCheckpointPath(path: string): string {
-  if (!existsSync(path)) throw new PlcaError('PLCA_FILE_NOT_FOUND', `checkpoint not found: ${path}`);
-  if (statSync(path).isDirectory()) {
-    // A run directory keeps its checkpoints in checkpoints/.
-    if (!existsSync(join(path, LATEST_FILE)) && existsSync(join(path, 'checkpoints', LATEST_FILE))) {
-      return resolveCheckpointPath(join(path, 'checkpoints'));
-    }
-    if (!existsSync(join(path, LATEST_FILE))) {
-      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `directory ${path} holds no checkpoint pointer (${LATEST_FILE})`);
-    }
-    const ptr = join(path, LATEST_FILE);
-    let file: unknown;
-    try {
-      file = (JSON.parse(readFileSync(ptr, 'utf8')) as { file?: unknown }).file;
-    } catch (e) {
-      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint pointer ${ptr} is not valid JSON`, { cause: e });
-    }
-    if (typeof file !== 'string' || !existsSync(join(path, file))) {
-      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint pointer ${ptr} names a missing file: ${String(file)}`);
-    }
-    return join(path, file);
+/** A trainer's checkpoint names: `step_NNNNNNN.ckpt`. */
+const STEP_FILE_RE = /^step_(\d+)\.ckpt$/;
+
+/** The `step_*.ckpt` files in `dir` (none when it does not exist), newest (highest step) first. */
+export function listStepFiles(dir: string): { file: string; step: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
   }
-  return path;
+  return names.flatMap((n) => {
+    const m = STEP_FILE_RE.exec(n);
+    return m === null ? [] : [{ file: join(dir, n), step: Number(m[1]) }];
+  }).sort((a, b) => b.step - a.step);
 }
 
-/** The latest checkpoint in `dir`, or undefined when there is none. */
+/** What `dir/latest.json` says: nothing (absent), something unreadable, or a file name. */
+export type CheckpointPointer =
+  | { state: 'missing'; path: string }
+  | { state: 'invalid'; path: string; why: string }
+  | { state: 'ok'; path: string; file: string; step: number | undefined };
+
+export function readPointer(dir: string): CheckpointPointer {
+  const path = join(dir, LATEST_FILE);
+  if (!existsSync(path)) return { state: 'missing', path };
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    return { state: 'invalid', path, why: `not valid JSON (${(e as Error).message.split('\n')[0]})` };
+  }
+  const file = (value as { file?: unknown } | null)?.file;
+  if (typeof file !== 'string' || file === '' || basename(file) !== file) {
+    return { state: 'invalid', path, why: 'has no "file" naming a checkpoint in its directory' };
+  }
+  const step = (value as { step?: unknown }).step;
+  return { state: 'ok', path, file: join(dir, file), step: typeof step === 'number' ? step : undefined };
+}
+
+/** "step_0000002.ckpt … step_0000006.ckpt (3 files)" for messages. */
+export function describeStepFiles(files: readonly { file: string }[]): string {
+  const names = files.map((f) => basename(f.file));
+  if (names.length === 1) return names[0];
+  return `${names[names.length - 1]} … ${names[0]} (${names.length} files)`;
+}
+
+/**
+ * A checkpoint file as given, or the one a directory's (or run directory's checkpoints/)
+ * `latest.json` names. A missing or unreadable pointer is an error that names the step files
+ * beside it, so the user can pick one; nothing is guessed for a read.
+ */
+export function resolveCheckpointPath(path: string): string {
+  if (!existsSync(path)) {
+    throw new PlcaError('PLCA_FILE_NOT_FOUND', `checkpoint not found: ${path}`, {
+      hint: 'give a .ckpt file, a checkpoints/ directory or a run directory',
+    });
+  }
+  if (!statSync(path).isDirectory()) return path;
+  // A run directory keeps its checkpoints in checkpoints/.
+  const sub = join(path, 'checkpoints');
+  if (!existsSync(join(path, LATEST_FILE)) && listStepFiles(path).length === 0 && existsSync(sub) && statSync(sub).isDirectory()) {
+    return resolveCheckpointPath(sub);
+  }
+  const ptr = readPointer(path);
+  if (ptr.state === 'ok' && existsSync(ptr.file)) return ptr.file;
+  const steps = listStepFiles(path);
+  const problem = ptr.state === 'missing' ? `holds no checkpoint pointer (${LATEST_FILE})`
+    : ptr.state === 'invalid' ? `has an unreadable checkpoint pointer: ${ptr.path} is ${ptr.why}`
+      : `has a checkpoint pointer ${ptr.path} that names a missing file: ${basename(ptr.file)}`;
+  if (steps.length === 0) {
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `directory ${path} ${problem}, and no step_*.ckpt files`, {
+      hint: 'give a .ckpt file, a checkpoints/ directory or a run directory that holds checkpoints',
+    });
+  }
+  throw new PlcaError('PLCA_CHECKPOINT_INVALID', `directory ${path} ${problem}; it holds ${describeStepFiles(steps)}`, {
+    hint: `name a checkpoint file instead, e.g. the newest: --checkpoint ${steps[0].file}`,
+  });
+}
+
+/** The checkpoint `latest.json` names in `dir`, or undefined when there is no pointer. */
 export function latestCheckpoint(dir: string): string | undefined {
   return existsSync(join(dir, LATEST_FILE)) ? resolveCheckpointPath(dir) : undefined;
 }

@@ -28,7 +28,11 @@ export interface StepEvent {
 }
 
 export type TrainEvent =
-  | { type: 'start'; step: number; maxIters: number; resumedFrom: string | null; outDir: string; model: string; mode: string; params: number }
+  | {
+    type: 'start'; step: number; maxIters: number; resumedFrom: string | null; outDir: string; model: string; mode: string; params: number;
+    /** Why the run resumed from this checkpoint and not the one latest.json names, when they differ. */
+    notes: string[];
+  }
   | StepEvent
   | { type: 'pretrained'; step: number; file: string; format: string; convention: string; loaded: number; missing: number; unexpected: number; skipped: number; message: string }
   | { type: 'warning'; step: number; code: 'association_collapse'; message: string; value: number }

@@ -7,8 +7,11 @@ export { Sgd } from './sgd.js';
 export type { SgdOptions } from './sgd.js';
 export {
   saveCheckpoint, loadCheckpoint, resolveCheckpointPath, latestCheckpoint, checkpointFileName, LATEST_FILE,
+  verifyCheckpoint, listStepFiles,
 } from './checkpoint.js';
-export type { CheckpointData, CheckpointTensor, TensorGroup, CheckpointDtype } from './checkpoint.js';
+export { findResumeCheckpoint } from './resume_point.js';
+export type { ResumePoint } from './resume_point.js';
+export type { CheckpointSummary, CheckpointData, CheckpointTensor, TensorGroup, CheckpointDtype } from './checkpoint.js';
 export { snapshotTensors, checkGroup, assignGroup } from './model_state.js';
 export { restoreModel } from './restore.js';
 export { SyntheticStream } from './synthetic_stream.js';

@@ -9,7 +9,8 @@ import { createModel, describePretrained, isTorchWeightsPath, loadPretrained, ty
 import { PlcaMethod } from '../method/index.js';
 import { PlcaError } from '../util/errors.js';
 import type { BatchStream } from './batch_stream.js';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { findResumeCheckpoint, type ResumePoint } from './resume_point.js';
 import { RunLog, type TrainEvent } from './events.js';
 import { polyLr } from './lr_schedule.js';
 import { restoreModel } from './restore.js';
@@ -36,8 +37,11 @@ export interface TrainOptions {
   /** Abort → a checkpoint is written, then PLCA_INTERRUPTED is thrown. */
   signal?: AbortSignal;
   onEvent?: (e: TrainEvent) => void;
-  /** Continue from `outDir/checkpoints/latest.json` when there is one. */
-  resume?: boolean;
+  /**
+   * Continue from the newest intact checkpoint in `outDir/checkpoints` (see findResumeCheckpoint),
+   * or from the one the caller already found there.
+   */
+  resume?: boolean | ResumePoint;
 }
 
 export interface TrainResult {
@@ -107,10 +111,12 @@ class Run {
     this.log = new RunLog(join(io.outDir, 'train_log.jsonl'), opts.onEvent);
   }
 
-  /** Saves the resolved config, then resumes from the latest checkpoint or loads pretrained weights. */
+  /** Finds the checkpoint to resume from (before anything is written), saves the resolved config, then resumes or loads pretrained weights. */
   start(): void {
+    const { resume } = this.opts;
+    const point = typeof resume === 'object' ? resume : resume ? findResumeCheckpoint(this.ckptDir) : undefined;
     saveResolvedConfig(this.io.outDir, this.cfg);
-    const resumedFrom = this.opts.resume ? latestCheckpoint(this.ckptDir) ?? null : null;
+    const resumedFrom = point?.file ?? null;
     if (resumedFrom !== null) {
       this.step = restoreRun(resumedFrom, this.model, this.sgd, this.io);
       this.lastCkpt = resumedFrom;
@@ -120,7 +126,7 @@ class Run {
     }
     const params = [...this.model.params.values()].reduce((a, v) => a + v.size, 0);
     this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.io.outDir,
-      model: this.model.name, mode: this.cfg.method.mode, params });
+      model: this.model.name, mode: this.cfg.method.mode, params, notes: point?.notes ?? [] });
   }
 
   /** A plca checkpoint, or a PyTorch file (e.g. the reference's ImageNet init) loaded non-strictly and logged. */

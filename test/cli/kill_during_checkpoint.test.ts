@@ -3,7 +3,7 @@
 // src/train/checkpoint.ts) holds `plca train` at a chosen point of its second checkpoint write,
 // the test kills it there, and then checks what a crash at that point really leaves on disk:
 // the first checkpoint and latest.json intact, nothing half-written taken for a checkpoint, and
-// a --resume that ends bit for bit where an uninterrupted run ends, leaving no temp file behind.
+// a --resume (from the newest whole checkpoint) that ends bit for bit where an uninterrupted run ends, leaving no temp file behind.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -130,9 +130,18 @@ describe('SIGKILL inside a checkpoint write (real process, PLCA_DEBUG_CHECKPOINT
         }
       }
 
+      const whole = point === 'before-latest' ? readFileSync(join(ckDir, newName)) : undefined;
       const resumed = await runPlca([...trainArgs(out), '--resume'], { timeoutMs: 120_000 });
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(resumed.stderr).toContain(`resumed from ${join(ckDir, prevName)} at update ${KILLED_STEP - 1}`);
+      if (whole !== undefined) {
+        // The renamed checkpoint is newer than the pointer and intact: the resume continues from
+        // it (losing nothing, and never writing over it) and says why.
+        expect(resumed.stderr).toContain(`resumed from ${join(ckDir, newName)} at update ${KILLED_STEP}`);
+        expect(resumed.stderr).toContain(`plca: note: latest.json names ${prevName}, but ${newName} is newer and intact; resuming from ${newName}`);
+        expect(readFileSync(join(ckDir, newName)).equals(whole)).toBe(true);
+      } else {
+        expect(resumed.stderr).toContain(`resumed from ${join(ckDir, prevName)} at update ${KILLED_STEP - 1}`);
+      }
       expectSameWeights(loadCheckpoint(join(dir, 'ref')), loadCheckpoint(out));
       // The dead writer's temp file was removed by the resumed run's first checkpoint.
       expect(tempFiles(ckDir)).toEqual([]);

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../../config/index.js';
-import type { TrainEvent, TrainResult } from '../../train/index.js';
+import type { ResumePoint, TrainEvent, TrainResult } from '../../train/index.js';
 import { PlcaError, isPlcaError } from '../../util/errors.js';
 import type { CliContext, CommandSpec } from '../command.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
@@ -28,13 +28,14 @@ export const trainCommand: CommandSpec = {
   ],
   configure: (cmd) => {
     addCommonOptions(cmd, ['config', 'set', 'out', 'seed', 'backend', 'threads', 'json']);
-    cmd.option('--resume', 'continue the run in --out from its latest checkpoint (its config.json unless --config is given)');
+    cmd.option('--resume', 'continue the run in --out from its newest intact checkpoint (with its config.json unless --config is given)');
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as TrainOptions;
-    const { cfg, outDir } = await prepareRun(ctx, o);
+    const run = await prepareRun(ctx, o);
+    const { cfg, outDir } = run;
     await setupEngine(ctx.io, { backend: cfg.runtime.backend, threads: cfg.runtime.threads ?? undefined, verbose: o.verbose });
-    const result = await runTraining(ctx, cfg, outDir, o);
+    const result = await runTraining(ctx, run, o);
     try {
       const last = result.losses[result.losses.length - 1];
       const summary = { outDir, step: result.step, checkpoint: result.checkpoint, loss: last ?? null,
@@ -47,36 +48,81 @@ export const trainCommand: CommandSpec = {
   },
 };
 
-/** Resolves the config and the run directory, refusing to overwrite a run that was not asked to resume. */
-async function prepareRun(ctx: CliContext, o: TrainOptions): Promise<{ cfg: ResolvedConfig; outDir: string }> {
-  if (o.resume && o.out === undefined) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', '--resume needs --out DIR, the directory of the run to continue');
+interface PreparedRun {
+  cfg: ResolvedConfig;
+  outDir: string;
+  /** The verified checkpoint to continue from; false for a run that starts at update 0. */
+  resume: ResumePoint | false;
+}
+
+/**
+ * Resolves the config and the run directory. A new run refuses a directory that holds
+ * checkpoints; a resumed one finds its checkpoint first (refusing a damaged newest one), so a
+ * refusal happens before anything is written.
+ */
+async function prepareRun(ctx: CliContext, o: TrainOptions): Promise<PreparedRun> {
+  if (!o.resume) {
+    const cfg = await loadRunConfig(ctx.io, o.config, configOverrides(o));
+    if (o.out !== undefined) {
+      const outDir = userPath(ctx.io, o.out);
+      await refuseExistingRun(outDir);
+      return { cfg, outDir, resume: false };
+    }
+    const outDir = userPath(ctx.io, join('runs', `${cfg.name}-${timestamp()}`));
+    ctx.io.stderr.write(`plca: no --out given; writing this run to ${outDir}\n`);
+    return { cfg, outDir, resume: false };
   }
-  const outGiven = o.out === undefined ? undefined : userPath(ctx.io, o.out);
-  const saved = outGiven === undefined ? undefined : join(outGiven, 'config.json');
-  // Resuming without --config continues with the run's own resolved config.
-  const file = o.config ?? (o.resume && saved !== undefined && existsSync(saved) ? saved : undefined);
-  const cfg = await loadRunConfig(ctx.io, file, configOverrides(o));
-  const outDir = outGiven ?? userPath(ctx.io, join('runs', `${cfg.name}-${timestamp()}`));
-  const latest = join(outDir, 'checkpoints', 'latest.json');
-  if (!o.resume && existsSync(latest)) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', `${outDir} already holds a training run (${latest})`, {
+  if (o.out === undefined) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', '--resume needs --out DIR, the directory of the run to continue', {
+      hint: 'e.g. plca train --out runs/NAME --resume',
+    });
+  }
+  const outDir = userPath(ctx.io, o.out);
+  const { findResumeCheckpoint } = await import('../../train/resume_point.js');
+  const point = findResumeCheckpoint(join(outDir, 'checkpoints'));
+  const cfg = await resumeConfig(ctx, o, outDir, point);
+  if (point === undefined) ctx.io.stderr.write(`plca: no checkpoint in ${outDir}; starting from update 0\n`);
+  return { cfg, outDir, resume: point ?? false };
+}
+
+/** A new run must not write over checkpoints of an earlier one (with or without latest.json). */
+async function refuseExistingRun(outDir: string): Promise<void> {
+  const { LATEST_FILE, listStepFiles } = await import('../../train/checkpoint.js');
+  const ckptDir = join(outDir, 'checkpoints');
+  const held = existsSync(join(ckptDir, LATEST_FILE)) ? join(ckptDir, LATEST_FILE) : listStepFiles(ckptDir)[0]?.file;
+  if (held !== undefined) {
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `${outDir} already holds a training run (${held})`, {
       hint: 'add --resume to continue it, or choose another --out',
     });
   }
-  if (o.resume && !existsSync(latest)) {
-    ctx.io.stderr.write(`plca: no checkpoint in ${outDir}; starting from update 0\n`);
-  }
-  return { cfg, outDir };
 }
 
-async function runTraining(ctx: CliContext, cfg: ResolvedConfig, outDir: string, o: TrainOptions): Promise<TrainResult> {
+/**
+ * The config of a resumed run: --config when given, else the run's config.json, else the config
+ * stored in the checkpoint it continues from; with none of them there is nothing to resume.
+ */
+async function resumeConfig(ctx: CliContext, o: TrainOptions, outDir: string, point: ResumePoint | undefined): Promise<ResolvedConfig> {
+  const saved = join(outDir, 'config.json');
+  if (o.config !== undefined) return loadRunConfig(ctx.io, o.config, configOverrides(o));
+  if (existsSync(saved)) return loadRunConfig(ctx.io, saved, configOverrides(o));
+  if (point !== undefined) {
+    ctx.io.stderr.write(`plca: ${outDir} has no config.json; continuing with the config stored in ${point.file}\n`);
+    const { resolveConfig } = await import('../../config/index.js');
+    return resolveConfig(point.config, configOverrides(o), { source: `the config stored in ${point.file}` });
+  }
+  const what = existsSync(outDir) ? `${outDir} holds no config.json and no checkpoint` : `${outDir} does not exist`;
+  throw new PlcaError('PLCA_FILE_NOT_FOUND', `nothing to resume: ${what}`, {
+    hint: 'check --out; to start a new run there, give --config FILE and leave out --resume',
+  });
+}
+
+async function runTraining(ctx: CliContext, { cfg, outDir, resume }: PreparedRun, o: TrainOptions): Promise<TrainResult> {
   const { runTraining: run } = await import('../../pipeline/index.js');
   const reporter = new TrainReporter(ctx.io.stderr, { json: o.json, verbose: o.verbose, logInterval: cfg.train.logInterval });
   const interrupt = installInterruptHandler(ctx.io.stderr, 'training', 'writing a checkpoint');
   try {
     // The pipeline's streams give the event loop a turn per batch, so Ctrl-C is seen mid-run.
-    return await run(cfg, { outDir, signal: interrupt.signal, resume: o.resume, onEvent: (e: TrainEvent) => reporter.onEvent(e) });
+    return await run(cfg, { outDir, signal: interrupt.signal, resume, onEvent: (e: TrainEvent) => reporter.onEvent(e) });
   } catch (e) {
     reporter.stop();
     if (isPlcaError(e) && e.code === 'PLCA_INTERRUPTED') {

@@ -7,7 +7,7 @@ function sink(isTTY: boolean) {
   return { stream: { write: (s: string) => (text += s), isTTY, columns: 100 }, text: () => text };
 }
 
-const start: TrainEvent = { type: 'start', step: 0, maxIters: 4, resumedFrom: null, outDir: '/runs/x', model: 'minicity_gn', mode: 'plca', params: 1234 };
+const start: TrainEvent = { type: 'start', step: 0, maxIters: 4, resumedFrom: null, outDir: '/runs/x', model: 'minicity_gn', mode: 'plca', params: 1234, notes: [] };
 const step = (n: number): StepEvent => ({
   type: 'step', step: n, maxIters: 4, lr: 0.01, loss: 1 / n, terms: {}, diagnostics: {}, gradNorm: 1, ms: 5, elapsedMs: 5 * n,
 });

@@ -25,6 +25,8 @@ export class TrainReporter {
           const from = e.resumedFrom ? `, resumed from ${e.resumedFrom} at update ${e.step}` : '';
           this.line(`plca: training ${e.model} (${e.params.toLocaleString('en-US')} parameters, mode ${e.mode}) into ${e.outDir}${from}`);
         }
+        // Why the resume took another checkpoint than latest.json names: said even with --json.
+        for (const note of e.notes) this.line(`plca: note: ${note}`);
         break;
       case 'step': {
         const note = `loss ${fmt(e.loss)}`;
