@@ -2,6 +2,8 @@
 // Engine benchmark (issue 2): training step of the reference step net (notes/engine.md), conv
 // GFLOP/s forward and backward, the association similarity product, peak RSS, and the losses'
 // association benchmark (scripts/bench_association92.ts) run as a child process when present.
+// With `--model NAME --crop S` it benchmarks that network's training step instead (scripts/bench_model.ts);
+// `--compare` adds the PyTorch twin and the ratio (scripts/bench_model_compare.ts).
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,19 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, exitEngine, conv2d, matmul, createStepNet } from '../src/engine/index.js';
 import { REPO_ROOT } from '../src/util/fixtures.js';
 import { convGeometry, convInputGrad, convFilterGrad } from '../src/engine/conv_grad.js';
+import { arg, stats, wasmPeak as measureWasmPeak } from './bench_common.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 const JSON_OUT = process.argv.includes('--json');
 const log = (s: string): void => { if (!JSON_OUT) console.log(s); };
-
-function stats(ms: number[]): { min: number; median: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return { min: r(s[0]), median: r(s[Math.floor(s.length / 2)]) };
-}
 
 /**
  * Times `fn` (which must read its result back) up to `reps` times after warm-up, stopping early
@@ -94,13 +87,7 @@ function association92(): unknown {
 /** The wasm SIMD arithmetic ceiling per thread (scripts/bench_wasm_peak.ts), to read convGflops against. */
 function wasmPeak(): unknown {
   if (process.argv.includes('--skip-peak')) return { note: 'skipped (--skip-peak)' };
-  try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bench_wasm_peak.ts'), '--json'],
-      { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    return (JSON.parse(out.trim().split('\n').at(-1)!) as { gflopsPerThread: unknown }).gflopsPerThread;
-  } catch (e) {
-    return { note: `bench_wasm_peak failed: ${(e as Error).message.split('\n')[0]}` };
-  }
+  return measureWasmPeak();
 }
 
 async function main(): Promise<void> {
@@ -132,4 +119,6 @@ async function main(): Promise<void> {
   if (JSON_OUT) console.log(JSON.stringify(result));
 }
 
-main().then(() => exitEngine(0), (e: unknown) => { console.error(e); exitEngine(1); });
+const run = process.argv.includes('--compare') ? async () => (await import('./bench_model_compare.js')).runCompare()
+  : arg('model') !== undefined ? async () => (await import('./bench_model.js')).runModelBench() : main;
+run().then(() => exitEngine(0), (e: unknown) => { console.error(e); exitEngine(1); });

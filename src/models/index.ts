@@ -1,7 +1,7 @@
 // Segmentation networks (NHWC): the Segmentor contract, the registry and weight import.
 export type { Segmentor, SegmentorOutput, ApplyOptions } from './segmentor.js';
 export {
-  createModel, modelInfo, isModelName, canonicalModelName, MODELS, MODEL_NAMES, RESNET_TINY, RESNET_TINY_RATES,
+  createModel, modelInfo, modelConvs, isModelName, canonicalModelName, MODELS, MODEL_NAMES, RESNET_TINY, RESNET_TINY_RATES,
 } from './registry.js';
 export type { ModelName, CreateModelOptions, ModelInfo } from './registry.js';
 export type { NormKind } from './module.js';
@@ -14,3 +14,5 @@ export { readTorchFile, readTorchObject, pickStateDict, isTorchFile, torchFileFo
 export type { TorchDtype, TorchFileTensor, TorchStateDict, ReadTorchOptions } from './torch_pth.js';
 export { loadPretrained, loadPretrainedDict, isTorchWeightsPath, describePretrained } from './pretrained.js';
 export type { LoadPretrainedOptions, LoadPretrainedResult, KeyConvention } from './pretrained.js';
+export { convGflop, convFlop } from './conv_work.js';
+export type { ConvWork, ConvGflop } from './conv_work.js';

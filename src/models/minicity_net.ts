@@ -5,6 +5,7 @@ import {
   applyConv, convNormRelu, convOut, type ConvSpec, type ForwardCtx, type ModelPlan, type NormKind,
   type NormSpec,
 } from './module.js';
+import { pushConv, type ConvWork } from './conv_work.js';
 
 /** [cin, cout, stride, dilation] per layer: 3→32 s2, 32→48, 48→64 s2, 64→96, 96→96 d2, 96→96 d4. */
 export const MINICITY_LAYERS: ReadonlyArray<readonly [number, number, number, number]> = [
@@ -46,4 +47,13 @@ export function applyMiniCityHead(ctx: ForwardCtx, spec: MiniCitySpec, f: tf.Ten
 /** Analytic feature grid along one axis. */
 export function miniCityGrid(size: number): number {
   return MINICITY_LAYERS.reduce((n, [, , s, d]) => convOut(n, 3, s, d, d), size);
+}
+
+/** The net's convolutions at an `h`×`w` input, in forward order. */
+export function miniCityConvs(spec: MiniCitySpec, h: number, w: number): ConvWork[] {
+  const convs: ConvWork[] = [];
+  let g: [number, number] = [h, w];
+  spec.layers.forEach((l, i) => { g = pushConv(convs, l.conv, ...g, i === 0); });
+  pushConv(convs, spec.classifier, ...g);
+  return convs;
 }

@@ -1,8 +1,9 @@
 // The typed registry of segmentation networks: `createModel(name, …)` and `modelInfo(name, …)`.
 import { PlcaError } from '../util/errors.js';
-import { applyAspp, DEEPLABV2_RATES, planAspp } from './heads/deeplabv2_aspp.js';
-import { applyResNet, planResNet, RESNET101, resnetGrid, type ResNetArch } from './backbones/resnet.js';
-import { applyMiniCityBackbone, applyMiniCityHead, miniCityGrid, planMiniCity } from './minicity_net.js';
+import { applyAspp, asppConvs, DEEPLABV2_RATES, planAspp } from './heads/deeplabv2_aspp.js';
+import { applyResNet, planResNet, RESNET101, resnetConvs, resnetGrid, type ResNetArch } from './backbones/resnet.js';
+import { applyMiniCityBackbone, applyMiniCityHead, miniCityConvs, miniCityGrid, planMiniCity } from './minicity_net.js';
+import type { ConvWork } from './conv_work.js';
 import { ModelPlan, type NormKind } from './module.js';
 import { PlannedSegmentor, type Segmentor, type SegmentorDef } from './segmentor.js';
 
@@ -32,6 +33,10 @@ export function defineResNetAspp(name: string, arch: ResNetArch, rates: readonly
     layers: backbone.layers,
     backbone: (ctx, x) => applyResNet(ctx, backbone, x),
     head: (ctx, f) => applyAspp(ctx, head, f),
+    convs: (h, w) => {
+      const b = resnetConvs(backbone, h, w);
+      return [...b.convs, ...asppConvs(head, ...b.grid)];
+    },
   };
 }
 
@@ -82,6 +87,7 @@ function miniCity(name: string, numClasses: number, norm: NormKind): SegmentorDe
     name, numClasses, featureChannels: spec.featureChannels, outputStride: 4, plan,
     backbone: (ctx, x) => applyMiniCityBackbone(ctx, spec, x),
     head: (ctx, f) => applyMiniCityHead(ctx, spec, f),
+    convs: (h, w) => miniCityConvs(spec, h, w),
   };
 }
 
@@ -121,6 +127,13 @@ export function createModel(name: ModelName | string, opts: CreateModelOptions):
   if (!Number.isFinite(opts.seed)) throw new PlcaError('PLCA_INVALID_ARGUMENT', `model "${name}": seed must be a finite number, got ${opts.seed}`);
   const { def } = define(name, opts.numClasses, opts.norm);
   return new PlannedSegmentor(def, opts.seed);
+}
+
+/** The convolutions of one forward pass at `inputSize`, per image, from the plan (no tensors). */
+export function modelConvs(name: ModelName | string, opts: { numClasses: number; inputSize: number | [number, number]; norm?: NormKind }): ConvWork[] {
+  const { def } = define(name, opts.numClasses, opts.norm);
+  const [h, w] = typeof opts.inputSize === 'number' ? [opts.inputSize, opts.inputSize] : opts.inputSize;
+  return def.convs(h, w);
 }
 
 export interface ModelInfo {

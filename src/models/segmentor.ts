@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertRank } from '../util/assert.js';
 import { PlcaError } from '../util/errors.js';
 import { materialize, type ForwardCtx, type ModelPlan } from './module.js';
+import type { ConvWork } from './conv_work.js';
 
 export interface ApplyOptions {
   /** BN uses batch statistics (true) or running statistics (false) */
@@ -45,6 +46,8 @@ export interface SegmentorDef {
   plan: ModelPlan;
   backbone(ctx: ForwardCtx, x: tf.Tensor4D): tf.Tensor4D;
   head(ctx: ForwardCtx, features: tf.Tensor4D): tf.Tensor4D;
+  /** The forward pass's convolutions at an `h`×`w` input, per image (benchmarks' FLOP count). */
+  convs(h: number, w: number): ConvWork[];
 }
 
 export class PlannedSegmentor implements Segmentor {

@@ -7,6 +7,7 @@ import {
   applyConv, applyNorm, convNormRelu, convOut, type ConvSpec, type ForwardCtx, type ModelPlan,
   type NormKind, type NormSpec,
 } from '../module.js';
+import { pushConv, type ConvWork } from '../conv_work.js';
 
 export interface ResNetArch {
   /** stem channels (64 in ResNet-101) */ stemChannels: number;
@@ -143,4 +144,22 @@ export function resnetGrid(size: number, spec: Pick<ResNetSpec, 'layers'>): numb
   let n = ceilPoolOut(convOut(size, 7, 2, 3), 3, 2, 1);
   for (const layer of spec.layers) n = convOut(n, 1, layer[0].conv1.stride, 0);
   return n;
+}
+
+/** The backbone's convolutions at an `h`×`w` input, in forward order, and layer4's grid. */
+export function resnetConvs(spec: ResNetSpec, h: number, w: number): { convs: ConvWork[]; grid: [number, number] } {
+  const convs: ConvWork[] = [];
+  let [gh, gw] = pushConv(convs, spec.conv1, h, w, true);
+  gh = ceilPoolOut(gh, 3, 2, 1);
+  gw = ceilPoolOut(gw, 3, 2, 1);
+  for (const layer of spec.layers) {
+    for (const b of layer) {
+      const g1 = pushConv(convs, b.conv1, gh, gw);
+      const g2 = pushConv(convs, b.conv2, ...g1);
+      const g3 = pushConv(convs, b.conv3, ...g2);
+      if (b.downsample) pushConv(convs, b.downsample.conv, gh, gw);
+      [gh, gw] = g3;
+    }
+  }
+  return { convs, grid: [gh, gw] };
 }

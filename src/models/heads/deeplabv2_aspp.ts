@@ -3,6 +3,7 @@
 // Changes: NHWC layout; the rates are a parameter (the reference hard-codes 6, 12, 18, 24).
 import * as tf from '@tensorflow/tfjs-core';
 import { applyConv, type ConvSpec, type ForwardCtx, type ModelPlan } from '../module.js';
+import { pushConv, type ConvWork } from '../conv_work.js';
 
 export const DEEPLABV2_RATES = [6, 12, 18, 24] as const;
 
@@ -25,4 +26,11 @@ export function planAspp(plan: ModelPlan, prefix: string, cin: number, numClasse
 /** Sum of the atrous branches: [N, h, w, cin] → [N, h, w, K]. */
 export function applyAspp(ctx: ForwardCtx, spec: AsppSpec, x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.addN(spec.convs.map((c) => applyConv(ctx, c, x))));
+}
+
+/** The head's convolutions on an `h`×`w` feature grid. */
+export function asppConvs(spec: AsppSpec, h: number, w: number): ConvWork[] {
+  const convs: ConvWork[] = [];
+  for (const c of spec.convs) pushConv(convs, c, h, w);
+  return convs;
 }

@@ -1,0 +1,45 @@
+// `npm run bench -- --model deeplabv2_resnet101 --crop S --compare [--batch N] [--objective source|plca]
+//   [--threads T] [--steps 3] [--warmup 1] [--json]`
+// The same training step in PyTorch (scripts/bench_model_torch.py, Debian's /usr/bin/python3 with
+// torch) and in plca (scripts/bench_model.ts), one after the other in one run, each in its own
+// process with the same thread count, and the ratio of their step times beside plca's GFLOP/s
+// against the wasm ceiling. `--python PATH` picks another interpreter.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../src/util/fixtures.js';
+import { arg, flag } from './bench_common.js';
+
+interface StepResult { stepMs: { min: number; median: number }; peakRssMB: number; gflop: number; gflopPerS: number; ceiling?: unknown }
+
+const PASSED = ['crop', 'batch', 'objective', 'steps', 'warmup'];
+
+function passOn(): string[] {
+  const out: string[] = [];
+  for (const name of PASSED) if (arg(name) !== undefined) out.push(`--${name}`, arg(name)!);
+  return out;
+}
+
+function lastJson(out: string): StepResult {
+  return JSON.parse(out.trim().split('\n').at(-1)!) as StepResult;
+}
+
+export function runCompare(): void {
+  const json = flag('json');
+  const model = arg('model') ?? 'deeplabv2_resnet101';
+  if (model.replace(/-/g, '_') !== 'deeplabv2_resnet101') throw new Error(`--compare has a PyTorch twin only for deeplabv2_resnet101, got ${model}`);
+  const threads = arg('threads') ?? '2';
+  const common = [...passOn(), '--threads', threads, '--json'];
+  const opts = { cwd: REPO_ROOT, encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'inherit'] as ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 };
+  if (!json) console.log(`PyTorch (${threads} threads) ...`);
+  const torch = lastJson(execFileSync(arg('python') ?? '/usr/bin/python3', [join(REPO_ROOT, 'scripts', 'bench_model_torch.py'), ...common], opts));
+  if (!json) console.log(`  ${JSON.stringify(torch)}\nplca (${threads} threads) ...`);
+  const extra = flag('skip-peak') ? ['--skip-peak'] : [];
+  const backend = arg('backend') ? ['--backend', arg('backend')!] : [];
+  const plca = lastJson(execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bench.ts'), '--model', model, ...backend, ...common, ...extra], opts));
+  if (!json) console.log(`  ${JSON.stringify(plca)}`);
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  const ratio = { min: r2(plca.stepMs.min / torch.stepMs.min), median: r2(plca.stepMs.median / torch.stepMs.median) };
+  const result = { ratio, plcaGflopPerS: plca.gflopPerS, pytorchGflopPerS: torch.gflopPerS, plcaCeiling: plca.ceiling, plca, pytorch: torch };
+  if (json) console.log(JSON.stringify(result));
+  else console.log(`plca / PyTorch step time: ${ratio.min}× (min), ${ratio.median}× (median); plca ${plca.gflopPerS} GFLOP/s, PyTorch ${torch.gflopPerS}; plca ceiling ${JSON.stringify(plca.ceiling)}`);
+}
