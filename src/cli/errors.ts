@@ -4,7 +4,7 @@
  * Library code only throws `PlcaError`; this module (and only the CLI) catches.
  */
 import { CommanderError } from 'commander';
-import { isPlcaError, PlcaError } from '../util/errors.js';
+import { isPlcaError, PlcaError, type ErrorCode } from '../util/errors.js';
 
 /** Exit statuses. 130 = 128 + SIGINT, the shell convention for an interrupted program. */
 export const EXIT = {
@@ -14,15 +14,79 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** Any thrown value as a PlcaError; unexpected ones become PLCA_INTERNAL (a bug in plca). */
+/**
+ * Any thrown value as a PlcaError: a file-system error (a full or read-only disk, permissions,
+ * a file where a directory should be) as the user's problem naming the path; anything else
+ * unexpected as PLCA_INTERNAL (a bug in plca).
+ */
 export function toPlcaError(e: unknown): PlcaError {
   if (isPlcaError(e)) return e;
+  const fs = fileSystemError(e);
+  if (fs !== undefined) return fs;
   const message = e instanceof Error ? e.message : String(e);
   return new PlcaError('PLCA_INTERNAL', message.split('\n')[0] || 'unknown error', {
     hint: 'this is a bug in plca: rerun with --verbose and report the output',
     cause: e,
   });
 }
+
+/** System calls that only read; a failure of any other one is a failed write. */
+const READ_SYSCALLS = new Set(['scandir', 'opendir', 'read', 'stat', 'lstat', 'access', 'readlink', 'realpath']);
+
+/** Node's errno errors that name a path, as the user errors they are (see docs/troubleshooting.md). */
+export function fileSystemError(e: unknown): PlcaError | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const { code, path, syscall } = e as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof path !== 'string') return undefined;
+  const op = `${syscall ?? 'access'} ${path}`;
+  const writing = !READ_SYSCALLS.has(syscall ?? '');
+  const make = (c: ErrorCode, message: string, hint: string) => new PlcaError(c, message, { hint, cause: e });
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return make('PLCA_FILE_UNWRITABLE', `no space left on the disk (${op})`,
+        'free some space, or write to another disk (--out); checkpoints already written are whole (they are written atomically)');
+    case 'EROFS':
+      return make('PLCA_FILE_UNWRITABLE', `read-only file system (${op})`, 'write to a writable disk: choose another --out');
+    case 'EACCES':
+    case 'EPERM':
+      return make(writing ? 'PLCA_FILE_UNWRITABLE' : 'PLCA_FILE_UNREADABLE', `permission denied (${op})`,
+        `check the permissions of ${path} and its directory (ls -ld), or choose another path`);
+    case 'ENOTDIR':
+      return make(writing ? 'PLCA_FILE_UNWRITABLE' : 'PLCA_FILE_NOT_FOUND', `a part of ${path} is a file, not a directory (${syscall ?? 'access'})`,
+        'check the path; choose another --out where the path runs through a file');
+    case 'EEXIST':
+      return make('PLCA_FILE_UNWRITABLE', `${path} already exists (${syscall ?? 'access'})`, 'move it away, or choose another path');
+    case 'EISDIR':
+      return make(writing ? 'PLCA_FILE_UNWRITABLE' : 'PLCA_FILE_UNREADABLE', `${path} is a directory, where a file is needed (${syscall ?? 'access'})`,
+        'give a file path, or move the directory away');
+    case 'ENOENT':
+      return make('PLCA_FILE_NOT_FOUND', `no such file or directory (${op})`, 'check the path and the working directory');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What to do, for an error thrown without a hint of its own: every error line is followed by
+ * a hint (the README's promise). Errors a user can meet carry a specific hint; these cover the rest.
+ */
+export const DEFAULT_HINTS: Record<ErrorCode, string> = {
+  PLCA_INVALID_ARGUMENT: 'check the value named above; `plca COMMAND --help` lists the options and their values',
+  PLCA_CONFIG_INVALID: 'run `plca config print [--config FILE]` to see every key with its value',
+  PLCA_FILE_NOT_FOUND: 'check the path; relative paths are resolved against the working directory',
+  PLCA_FILE_UNREADABLE: 'check that the path is a file you may read (ls -l)',
+  PLCA_FILE_UNWRITABLE: 'choose another output path (--out), or make it writable',
+  PLCA_IMAGE_CORRUPT: 're-export or remove the file; `plca data check` lists every broken file of a dataset',
+  PLCA_SIZE_MISMATCH: '`plca data check` lists every image/label pair whose sizes differ',
+  PLCA_LABEL_INVALID: '`plca data check` lists the files; --set data.unknownLabels=warn reads unknown ids as ignore',
+  PLCA_DATASET_INVALID: 'check --dataset and --root against the dataset layouts in the README',
+  PLCA_CHECKPOINT_INVALID: 'check --checkpoint (a .ckpt file, a checkpoints/ directory or a run directory) and that it is of this model',
+  PLCA_NAN_LOSS: 'lower optim.lr and resume from the last good checkpoint (plca train --out DIR --resume --set optim.lr=…)',
+  PLCA_BACKEND_UNAVAILABLE: 'use --backend wasm, which is always available',
+  PLCA_INTERRUPTED: 'run the command again (plca train: with --resume)',
+  PLCA_INTERNAL: 'this is a bug in plca: rerun with --verbose and report the output',
+};
 
 /** The exit status for an error: 130 for an interruption, 1 for everything else. */
 export function exitCodeFor(e: PlcaError): number {
@@ -37,7 +101,7 @@ export function formatError(e: PlcaError, verbose: boolean): string {
   // A message must stay on one line so scripts can grep it; extra lines go to --verbose.
   const [first, ...rest] = e.message.split('\n');
   const lines = [`plca: error [${e.code}]: ${first}`];
-  if (e.hint) lines.push(`  hint: ${e.hint}`);
+  lines.push(`  hint: ${e.hint ?? DEFAULT_HINTS[e.code]}`);
   if (verbose) {
     if (rest.length) lines.push(...rest);
     lines.push(stackOf(e));

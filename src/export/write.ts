@@ -34,7 +34,7 @@ export function signatureEntry(node: string, dtype: 'float32' | 'int32', shape: 
 export function checkTarget(outDir: string, overwrite: boolean): void {
   if (existsSync(join(outDir, 'model.json')) && !overwrite) {
     throw new PlcaError('PLCA_INVALID_ARGUMENT', `export: ${join(outDir, 'model.json')} already exists`, {
-      hint: 'choose another output directory or pass overwrite',
+      hint: 'choose another output directory, or pass overwrite: true (plca export --overwrite)',
     });
   }
 }

@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'PLCA_CONFIG_INVALID', // config file or --set override fails validation
   'PLCA_FILE_NOT_FOUND', // a path the user named does not exist
   'PLCA_FILE_UNREADABLE', // exists but cannot be read (permissions, a directory, ...)
+  'PLCA_FILE_UNWRITABLE', // an output path that cannot be written (a file in the way, permissions, read-only or full disk)
   'PLCA_IMAGE_CORRUPT', // an image file that cannot be decoded
   'PLCA_SIZE_MISMATCH', // image and label sizes differ
   'PLCA_LABEL_INVALID', // label values outside the mapping

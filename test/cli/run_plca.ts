@@ -20,6 +20,8 @@ export interface RunOptions {
   /** Called with the child and each stderr chunk so far (to send signals at the right moment). */
   onStderr?: (child: ChildProcess, stderrSoFar: string) => void;
   onStdout?: (child: ChildProcess, stdoutSoFar: string) => void;
+  /** Run as another user (tests of permissions, which root would not meet). */
+  user?: { uid: number; gid: number };
 }
 
 export function runPlca(args: string[], opts: RunOptions = {}): Promise<PlcaResult> {
@@ -28,6 +30,7 @@ export function runPlca(args: string[], opts: RunOptions = {}): Promise<PlcaResu
       cwd: opts.cwd ?? REPO,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...opts.user,
     });
     let stdout = '';
     let stderr = '';

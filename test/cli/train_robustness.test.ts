@@ -122,7 +122,7 @@ describe('checkpoints', () => {
     expect(JSON.parse(readFileSync(join(dir, 'exported', 'model.json'), 'utf8'))).toHaveProperty('weightsManifest');
     expect(pr.code, pr.stderr).toBe(0);
     for (const { path, width, height } of inputs) {
-      const stem = path.split('/').pop()!.replace(/\.\w+$/, '');
+      const stem = path.split('/').pop()!.replace(/\.(\w+)$/, '_$1'); // street.jpg → street_jpg
       const label = decodePng(readFileSync(join(preds, `${stem}_label.png`)));
       expect([label.width, label.height, label.channels, label.colorType]).toEqual([width, height, 1, 3]); // palettised
       const overlay = decodePng(readFileSync(join(preds, `${stem}_overlay.png`)));

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
+import { makeOutDir } from '../out_path.js';
 import type { CommandSpec } from '../command.js';
 import { addCommonOptions, parseInteger, type CommonOptions } from '../options.js';
 import { ProgressBar } from '../progress.js';
@@ -47,7 +48,7 @@ async function commonSettings(io: CliIo, o: MiniCityOptions) {
   const sizes = o.trainImages !== undefined || o.valImages !== undefined ? { train: o.trainImages, val: o.valImages } : undefined;
   return {
     quick: o.quick, k: o.k, targetStyle, steps: o.steps, sizes, batchSize: o.batchSize, weighting: o.weighting,
-    out: o.out === undefined ? undefined : userPath(io, o.out), backend: o.backend === 'tensorflow' ? undefined : o.backend, threads: o.threads,
+    out: o.out === undefined ? undefined : makeOutDir(userPath(io, o.out), '--out'), backend: o.backend === 'tensorflow' ? undefined : o.backend, threads: o.threads,
     jobs: o.jobs,
   };
 }

@@ -1,5 +1,9 @@
 /** `plca export`: a checkpoint as a stock TF.js GraphModel (model.json + weight shards). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PlcaError } from '../../util/errors.js';
 import type { CommandSpec } from '../command.js';
+import { checkOutDir, makeOutDir } from '../out_path.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { parseInputSize } from './model_info.js';
 import { printJson, requirePath, userPath } from './shared.js';
@@ -29,6 +33,13 @@ export const exportCommand: CommandSpec = {
     const o = raw as unknown as ExportOptions;
     const checkpoint = requirePath(ctx.io, o.checkpoint, 'any', 'checkpoint');
     const outDir = userPath(ctx.io, o.out ?? 'exported');
+    checkOutDir(outDir, '--out');
+    if (!o.overwrite && existsSync(join(outDir, 'model.json'))) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', `${join(outDir, 'model.json')} already exists (an earlier export)`, {
+        hint: 'add --overwrite to replace it, or choose another --out',
+      });
+    }
+    makeOutDir(outDir, '--out');
     // The exporter reads weights on the host and builds the graph without tensors; the cpu
     // backend is enough and starts at once.
     const { initEngine } = await import('../../engine/index.js');

@@ -1,8 +1,10 @@
 /** `plca model import FILE.pth`: a PyTorch state_dict (or the reference's ImageNet init) into a plca checkpoint. */
+import { statSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { Option } from 'commander';
 import { PlcaError } from '../../util/errors.js';
 import type { CommandSpec } from '../command.js';
+import { checkOutDir, makeOutDir } from '../out_path.js';
 import { addCommonOptions, parseInteger, type CommonOptions } from '../options.js';
 import { printJson, requirePath, setupEngine, userPath } from './shared.js';
 
@@ -39,6 +41,12 @@ export const modelImportCommand: CommandSpec = {
     const src = requirePath(ctx.io, file, 'file', 'PyTorch file');
     const out = userPath(ctx.io, o.out);
     const [dir, name] = extname(out).toLowerCase() === '.ckpt' ? [dirname(out), basename(out)] : [out, undefined];
+    checkOutDir(dir, '--out');
+    if (name !== undefined && statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new PlcaError('PLCA_FILE_UNWRITABLE', `--out ${out} is a directory, not a .ckpt file`, {
+        hint: 'give a .ckpt file name, or a directory without the .ckpt extension',
+      });
+    }
     const { createModel, canonicalModelName, describePretrained, loadPretrained } = await import('../../models/index.js');
     const modelName = canonicalModelName(o.model);
     let classPermutation: number[] | undefined;
@@ -56,6 +64,7 @@ export const modelImportCommand: CommandSpec = {
     try {
       const r = loadPretrained(model, src, { key: o.key, classPermutation });
       const groups = { params: snapshotTensors(model.params), state: snapshotTensors(model.state) };
+      makeOutDir(dir, '--out');
       const ckpt = saveCheckpoint(dir, {
         step: 0, modelName: model.name, config: cfg, groups, streams: {},
         extra: { importedFrom: src, convention: r.convention, classOrder: o.classOrder, seed: o.seed ?? 0 },

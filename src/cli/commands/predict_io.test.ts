@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listInputImages, outputStems, overlayLabels } from './predict_io.js';
+import { listInputImages, outputFiles, outputStem, overlayLabels, refuseOverwrite } from './predict_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plca-predict-io-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,8 +18,22 @@ describe('predict io', () => {
     expect(() => listInputImages(empty)).toThrow(expect.objectContaining({ code: 'PLCA_FILE_NOT_FOUND', message: expect.stringContaining(empty) }));
   });
 
-  it('keeps output names unique', () => {
-    expect(outputStems(['/x/a.png', '/y/a.jpg', '/x/b.png'])).toEqual(['a_png', 'a_jpg', 'b']);
+  it('names outputs after the input file alone, extension included, so they never collide', () => {
+    expect(['/x/a.png', '/y/a.jpg', '/x/b.png', '/x/c.d.JPEG'].map(outputStem)).toEqual(['a_png', 'a_jpg', 'b_png', 'c.d_JPEG']);
+    expect(outputFiles('/out', '/in/street.png')).toEqual({ label: '/out/street_png_label.png', overlay: '/out/street_png_overlay.png' });
+  });
+
+  it('refuses to replace earlier results unless told to', () => {
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const inputs = ['/in/a.png', '/in/b.png'];
+    expect(() => refuseOverwrite(out, inputs, false)).not.toThrow();
+    writeFileSync(join(out, 'b_png_overlay.png'), '');
+    expect(() => refuseOverwrite(out, inputs, false)).toThrow(expect.objectContaining({
+      code: 'PLCA_INVALID_ARGUMENT', message: `${out} already holds predictions: 1 of the 4 files this run writes exist (b_png_overlay.png)`,
+      hint: 'add --overwrite to replace them, or choose another --out',
+    }));
+    expect(() => refuseOverwrite(out, inputs, true)).not.toThrow();
   });
 
   it('blends label colours over the image and leaves ignore pixels alone', () => {

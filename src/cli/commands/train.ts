@@ -9,6 +9,7 @@ import type { ResumePoint, TrainEvent, TrainResult } from '../../train/index.js'
 import { PlcaError, isPlcaError } from '../../util/errors.js';
 import type { CliContext, CommandSpec } from '../command.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
+import { checkOutDir, makeOutDir } from '../out_path.js';
 import { installInterruptHandler } from '../signals.js';
 import { configOverrides, loadRunConfig } from './run_config.js';
 import { printJson, setupEngine, userPath } from './shared.js';
@@ -66,9 +67,9 @@ async function prepareRun(ctx: CliContext, o: TrainOptions): Promise<PreparedRun
     if (o.out !== undefined) {
       const outDir = userPath(ctx.io, o.out);
       await refuseExistingRun(outDir);
-      return { cfg, outDir, resume: false };
+      return { cfg, outDir: makeOutDir(outDir, '--out'), resume: false };
     }
-    const outDir = userPath(ctx.io, join('runs', `${cfg.name}-${timestamp()}`));
+    const outDir = makeOutDir(userPath(ctx.io, join('runs', `${cfg.name}-${timestamp()}`)), '--out');
     ctx.io.stderr.write(`plca: no --out given; writing this run to ${outDir}\n`);
     return { cfg, outDir, resume: false };
   }
@@ -78,6 +79,7 @@ async function prepareRun(ctx: CliContext, o: TrainOptions): Promise<PreparedRun
     });
   }
   const outDir = userPath(ctx.io, o.out);
+  checkOutDir(outDir, '--out');
   const { findResumeCheckpoint } = await import('../../train/resume_point.js');
   const point = findResumeCheckpoint(join(outDir, 'checkpoints'));
   const cfg = await resumeConfig(ctx, o, outDir, point);
