@@ -1,0 +1,162 @@
+// The JS side of plca's wasm kernels: one runtime per process, bound to tfjs-backend-wasm's heap.
+// It writes job descriptors (the C struct `Job` in csrc/kernels/gemm.c, field for field) into a
+// block malloc'ed from the tfjs heap, owns each thread's packing buffers (also from that heap, so
+// nothing collides with emscripten's layout), and runs jobs on the pool.
+import { PlcaError } from '../../util/errors.js';
+import { compileKernels, instantiateKernels, type KernelVariant } from './loader.js';
+import { KernelPool } from './pool.js';
+
+/** Operand views, as the C enums. */
+export const A_DENSE = 0; export const A_DENSE_T = 1; export const A_IM2COL = 2; export const A_IM2COL_T = 3;
+export const B_DENSE = 0; export const B_DENSE_T = 1; export const B_TAP_T = 2;
+export const C_DENSE = 0; export const C_SCATTER = 1;
+
+/** Convolution geometry of the im2col views (see `Job` in gemm.c). */
+export interface Im2col {
+  n: number; h: number; w: number; c: number; // source [n, h, w, c]
+  oh: number; ow: number; // the pixel grid the GEMM indexes
+  kh: number; kw: number; sh: number; sw: number;
+  offH: number; offW: number; stepH: number; stepW: number;
+}
+
+/** C (+)= A·B over views of tensors in the wasm heap (byte addresses). */
+export interface GemmJob {
+  m: number; n: number; k: number;
+  accumulate?: boolean;
+  a: { kind: number; ptr: number; ld?: number };
+  b: { kind: number; ptr: number; ld?: number; tapK?: number };
+  c: { kind?: number; ptr: number; ld: number; scatter?: { h: number; w: number; s: number } };
+  im2col?: Im2col;
+}
+
+const FIELDS = [
+  'M', 'N', 'K', 'beta', 'aKind', 'aPtr', 'lda', 'bKind', 'bPtr', 'ldb', 'bTapK', 'cKind', 'cPtr', 'ldc',
+  'gN', 'gH', 'gW', 'gC', 'gOH', 'gOW', 'gKH', 'gKW', 'gSH', 'gSW', 'gOffH', 'gOffW', 'gStepH', 'gStepW',
+  'nThreads', 'splitN', 'mc', 'kc', 'nc', 'scratch', 'cH', 'cW', 'cS',
+] as const;
+const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
+
+const MR = 4;
+const NR = 8;
+
+/** Cache blocking (floats): A blocks mc × kc stay in L2, B panels kc × 8 in L1, B blocks kc × nc in L2. */
+export interface Blocking { mc: number; kc: number; nc: number }
+export const DEFAULT_BLOCKING: Blocking = { mc: 128, kc: 256, nc: 512 };
+
+/** The emscripten module of tfjs-backend-wasm, as far as the runtime needs it. */
+export interface HeapModule { _malloc(bytes: number): number; _free(ptr: number): void }
+
+export class KernelRuntime {
+  readonly variant: KernelVariant;
+  readonly threads: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly heap: HeapModule;
+  private readonly pool: KernelPool;
+  private readonly job: number;
+  private readonly scratch: number;
+  private readonly blocking: Blocking;
+  /** Work below this many multiply-adds runs on one thread (waking workers costs ~10-50 µs). */
+  parallelMinMacs = 1 << 18;
+
+  private constructor(variant: KernelVariant, memory: WebAssembly.Memory, heap: HeapModule, pool: KernelPool, blocking: Blocking) {
+    this.variant = variant;
+    this.memory = memory;
+    this.heap = heap;
+    this.pool = pool;
+    this.threads = pool.threads;
+    this.blocking = blocking;
+    this.job = this.malloc(FIELDS.length * 4);
+    this.scratch = this.malloc(pool.threads * 3 * 4);
+    const { mc, kc, nc } = blocking;
+    for (let t = 0; t < pool.threads; t++) {
+      this.i32().set([
+        this.malloc(Math.ceil(mc / MR) * MR * kc * 4),
+        this.malloc(Math.ceil(nc / NR) * NR * kc * 4),
+        this.malloc(MR * NR * 4),
+      ], this.scratch / 4 + 3 * t);
+    }
+  }
+
+  static async create(variant: KernelVariant, memory: WebAssembly.Memory, heap: HeapModule, threads: number,
+    blocking: Blocking = DEFAULT_BLOCKING): Promise<KernelRuntime> {
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    const module = compileKernels(variant, shared);
+    const fields = instantiateKernels(module, memory).plca_job_fields();
+    if (fields !== FIELDS.length) {
+      throw new PlcaError('PLCA_INTERNAL', `wasm kernels expect ${fields} job fields, the runtime writes ${FIELDS.length}`,
+        { hint: 'rebuild the kernels with `npm run build:wasm`' });
+    }
+    const pool = await KernelPool.create(module, memory, shared ? threads : 1);
+    return new KernelRuntime(variant, memory, heap, pool, blocking);
+  }
+
+  /**
+   * GFLOP/s of the micro-kernel alone on L1-resident panels, one thread (min time of `tries`):
+   * the ceiling of this kernel design, for benchmarks.
+   */
+  microKernelGflops(tries = 5): number {
+    const kb = 256;
+    const reps = 20_000;
+    const a = this.malloc(kb * MR * 4);
+    const b = this.malloc(kb * NR * 4);
+    const c = this.malloc(MR * NR * 4);
+    try {
+      const f = new Float32Array(this.memory.buffer);
+      for (let i = 0; i < kb * MR; i++) f[a / 4 + i] = 1e-3 * (i % 7);
+      for (let i = 0; i < kb * NR; i++) f[b / 4 + i] = 1e-3 * (i % 5);
+      f.fill(0, c / 4, c / 4 + MR * NR);
+      const main = this.pool.mainExports;
+      main.plca_ukernel_loop(a, b, c, kb, 100);
+      let best = Infinity;
+      for (let t = 0; t < tries; t++) {
+        const t0 = performance.now();
+        main.plca_ukernel_loop(a, b, c, kb, reps);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return (2 * MR * NR * kb * reps) / best / 1e6;
+    } finally {
+      for (const p of [a, b, c]) this.heap._free(p);
+    }
+  }
+
+  private malloc(bytes: number): number {
+    const p = this.heap._malloc(bytes) >>> 0;
+    if (p === 0) {
+      throw new PlcaError('PLCA_INTERNAL', `wasm heap exhausted allocating ${bytes} bytes of kernel scratch`,
+        { hint: 'PLCA_KERNELS=stock runs with tfjs\'s own kernels' });
+    }
+    return p;
+  }
+
+  private i32(): Int32Array {
+    return new Int32Array(this.memory.buffer);
+  }
+
+  /** Runs C (+)= A·B; returns after every thread is done. */
+  gemm(g: GemmJob): void {
+    const { m, n, k } = g;
+    if (m === 0 || n === 0) return;
+    const macs = m * n * Math.max(k, 1);
+    const threads = macs < this.parallelMinMacs ? 1 : this.threads;
+    // Split the larger side: each thread packs its own share of it and all of the other operand.
+    const splitN = Math.ceil(n / NR) > Math.ceil(m / MR) ? 1 : 0;
+    const v = new Int32Array(FIELDS.length);
+    v[F.M] = m; v[F.N] = n; v[F.K] = k; v[F.beta] = g.accumulate ? 1 : 0;
+    v[F.aKind] = g.a.kind; v[F.aPtr] = g.a.ptr; v[F.lda] = g.a.ld ?? 0;
+    v[F.bKind] = g.b.kind; v[F.bPtr] = g.b.ptr; v[F.ldb] = g.b.ld ?? 0; v[F.bTapK] = g.b.tapK ?? 0;
+    v[F.cKind] = g.c.kind ?? C_DENSE; v[F.cPtr] = g.c.ptr; v[F.ldc] = g.c.ld;
+    const q = g.im2col;
+    if (q) {
+      v[F.gN] = q.n; v[F.gH] = q.h; v[F.gW] = q.w; v[F.gC] = q.c; v[F.gOH] = q.oh; v[F.gOW] = q.ow;
+      v[F.gKH] = q.kh; v[F.gKW] = q.kw; v[F.gSH] = q.sh; v[F.gSW] = q.sw;
+      v[F.gOffH] = q.offH; v[F.gOffW] = q.offW; v[F.gStepH] = q.stepH; v[F.gStepW] = q.stepW;
+    }
+    v[F.nThreads] = threads; v[F.splitN] = splitN;
+    v[F.mc] = this.blocking.mc; v[F.kc] = this.blocking.kc; v[F.nc] = this.blocking.nc;
+    v[F.scratch] = this.scratch;
+    const s = g.c.scatter;
+    if (s) { v[F.cH] = s.h; v[F.cW] = s.w; v[F.cS] = s.s; }
+    this.i32().set(v, this.job / 4);
+    this.pool.run(this.job, threads);
+  }
+}
