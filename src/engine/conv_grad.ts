@@ -2,43 +2,25 @@
 // Why: tfjs-core's Conv2D gradient asserts dilation 1 (DeepLab's atrous layers and ASPP need
 // more), and wasm has no Conv2DBackpropFilter while its Conv2DBackpropInput is a scalar loop;
 // the forward Conv2D is XNNPACK on wasm (notes/engine.md, "Ways that were checked to work").
+// When plca's own wasm kernels are installed (kernels/conv.ts), both gradients are one GEMM
+// each instead; the composition remains for the other backends and the shapes they skip.
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
+import { convGeometry, type ConvGeometry } from './conv_geometry.js';
+import { CONV_FILTER_GRAD, CONV_INPUT_GRAD, inputGradSupported, ownKernels, type ConvGradAttrs } from './kernels/conv.js';
+
+export { convGeometry, type ConvGeometry };
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
-/** Geometry of one NHWC convolution, as the gradients need it. */
-export interface ConvGeometry {
-  strideH: number; strideW: number; dilH: number; dilW: number;
-  padTop: number; padBottom: number; padLeft: number; padRight: number;
-  outH: number; outW: number;
+/** True when plca's wasm kernels are installed and the wasm backend computes these float32 tensors. */
+function useOwnKernels(a: tf.Tensor, b: tf.Tensor): boolean {
+  return ownKernels() !== undefined && tf.getBackend() === 'wasm' && a.dtype === 'float32' && b.dtype === 'float32';
 }
 
-function pair(v: number | [number, number] | number[]): [number, number] {
-  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
-}
-
-/** Geometry from the Conv2D kernel attributes (any of 'same' | 'valid' | explicit | number padding). */
-export function convGeometry(
-  xShape: number[], filterShape: number[], attrs: {
-    strides: number | [number, number]; dilations?: number | [number, number];
-    pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    dataFormat?: 'NHWC' | 'NCHW';
-  },
-): ConvGeometry {
-  if (attrs.dataFormat === 'NCHW') {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', 'Error in conv2d gradient: dataFormat NCHW is not supported; plca is NHWC');
-  }
-  const [sh, sw] = pair(attrs.strides);
-  const [dh, dw] = pair(attrs.dilations ?? 1);
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    [sh, sw], [dh, dw], attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  const p = info.padInfo;
-  return {
-    strideH: sh, strideW: sw, dilH: dh, dilW: dw,
-    padTop: p.top, padBottom: p.bottom, padLeft: p.left, padRight: p.right, outH: info.outHeight, outW: info.outWidth,
-  };
+function runOwn(kernel: string, inputs: tf.NamedTensorMap, g: ConvGeometry, shape: number[]): tf.Tensor4D {
+  const attrs: ConvGradAttrs = { ...g, shape };
+  return tf.engine().runKernel(kernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 /**
@@ -72,6 +54,7 @@ function flipSpatial(w: tf.Tensor4D): tf.Tensor4D {
  * in/out-swapped filter at the same dilation; strided convs go through `stridedInputGrad`.
  */
 export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: ConvGeometry): tf.Tensor4D {
+  if (useOwnKernels(dy, w) && inputGradSupported(w.shape, g)) return runOwn(CONV_INPUT_GRAD, { dy, filter: w }, g, xShape);
   if (g.strideH > 1 || g.strideW > 1) return stridedInputGrad(dy, w, xShape, g);
   return tf.tidy(() => {
     const [kh, kw] = w.shape;
@@ -146,6 +129,7 @@ function zeroInsertInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], 
  * ([Ci, H, W, N] * [oh, ow, N, Co] → [Ci, kh, kw, Co]); stride and dilation exchange roles.
  */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], g: ConvGeometry): tf.Tensor4D {
+  if (useOwnKernels(x, dy)) return runOwn(CONV_FILTER_GRAD, { x, dy }, g, filterShape);
   return tf.tidy(() => {
     const [kh, kw, ci, co] = filterShape;
     const [, h, wd] = x.shape;

@@ -6,6 +6,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { PlcaError } from '../util/errors.js';
 import { installGradients } from './gradients.js';
 import { registerWasmKernels } from './wasm_kernels.js';
+import { installOwnKernels } from './kernels/install.js';
+import type { KernelChoice } from './kernels/loader.js';
 import { registerThreadedWasm, unrefWorkers } from './wasm_threads.js';
 
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -27,6 +29,12 @@ export interface EngineInfo {
   /** threads the backend computes with (wasm: the pthread pool size it reports) */
   threads: number;
   simd: boolean;
+  /**
+   * Convolution kernels on wasm: plca's own with relaxed-SIMD fused multiply-add or with plain
+   * SIMD128 (chosen at start-up by what the runtime compiles; `PLCA_KERNELS` forces one), or
+   * tfjs's stock kernels ('stock', also on every other backend).
+   */
+  kernels: KernelChoice;
 }
 
 let current: EngineInfo | undefined;
@@ -90,12 +98,13 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
     throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', `TF.js backend "${name}" could not be initialised`);
   }
   await tf.ready();
-  current = { backend: tf.getBackend(), threads: 1, simd: false };
+  current = { backend: tf.getBackend(), threads: 1, simd: false, kernels: 'stock' };
   if (name === 'wasm') {
     registerWasmKernels();
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     current.threads = wasm.getThreadsCount();
     current.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+    current.kernels = await installOwnKernels(current.threads);
     unrefWorkers();
   } else if (name === 'cpu') {
     // The cpu backend prints an advert for tfjs-node on its first write; plca picks its own backend.
