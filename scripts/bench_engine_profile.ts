@@ -1,26 +1,60 @@
-// Profiles one training step of the engine's reference step net by kernel (tf.profile), summed
-// over a few steps: `npx tsx scripts/bench_engine_profile.ts [--backend wasm] [--threads N] [--steps 5]`.
+// Profiles training steps by kernel (tf.profile), summed over a few steps. Default: the engine's
+// reference step net; `--model NAME --crop S` profiles one source-only step of a registered network
+// as the trainer runs it (CE on logits upsampled to the crop, gradients of every parameter, SGD).
+//   npx tsx scripts/bench_engine_profile.ts [--backend wasm] [--threads N] [--steps 5] [--model NAME --crop S] [--top 25] [--json]
 import * as tf from '@tensorflow/tfjs-core';
+import { resolveConfig } from '../src/config/index.js';
 import { initEngine, exitEngine } from '../src/engine/index.js';
 import { createStepNet } from '../src/engine/step_net.js';
+import { PlcaMethod } from '../src/method/index.js';
+import { canonicalModelName, createModel } from '../src/models/index.js';
+import { Sgd, SyntheticStream } from '../src/train/index.js';
+import { accumulateGradients } from '../src/train/step.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
 }
 
+/** One step of the reference step net, or of a registered model (source-only, batch 1). */
+function stepFunction(): { step: () => Promise<void>; dispose: () => void; what: string } {
+  const name = arg('model', '');
+  if (!name) {
+    const net = createStepNet();
+    const x = tf.randomNormal([4, 64, 64, 3]) as tf.Tensor4D;
+    const labels = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([4, 64, 64]), 19), 'int32')) as tf.Tensor3D;
+    return { step: async () => { net.trainStep(x, labels, 0.01); }, dispose: () => { net.dispose(); tf.dispose([x, labels]); }, what: 'step net, batch 4, 64²' };
+  }
+  const model = canonicalModelName(name);
+  const crop = Number(arg('crop', '321'));
+  const cfg = resolveConfig({ model: { name: model, numClasses: 19 }, method: { mode: 'source_only' }, train: { batchSize: 1, gradAccum: 1 } });
+  const net = createModel(model, { numClasses: 19, seed: 0 });
+  const method = new PlcaMethod(net, cfg.method, 1);
+  const sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
+  const streams = { source: new SyntheticStream({ seed: 1, batchSize: 1, height: crop, width: crop, numClasses: 19, labels: true }) };
+  return {
+    step: async () => {
+      const u = await accumulateGradients(method, streams, 1);
+      sgd.step(net.params, u.grads, () => cfg.optim.lr);
+      for (const g of u.grads.values()) g.dispose();
+    },
+    dispose: () => { net.dispose(); sgd.dispose(); },
+    what: `${model} source-only step, batch 1, crop ${crop}²`,
+  };
+}
+
 async function main(): Promise<void> {
   const info = await initEngine({ backend: arg('backend', 'wasm') as 'wasm', threads: Number(arg('threads', '0')) || undefined });
   const steps = Number(arg('steps', '5'));
-  const net = createStepNet();
-  const x = tf.randomNormal([4, 64, 64, 3]) as tf.Tensor4D;
-  const labels = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([4, 64, 64]), 19), 'int32')) as tf.Tensor3D;
-  for (let i = 0; i < 3; i++) net.trainStep(x, labels, 0.01);
+  const top = Number(arg('top', '25'));
+  const s = stepFunction();
+  const warm = Number(arg('warmup', arg('model', '') ? '1' : '3'));
+  for (let i = 0; i < warm; i++) await s.step();
   const byKernel = new Map<string, { ms: number; n: number }>();
   let wall = 0;
-  for (let s = 0; s < steps; s++) {
+  for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    const p = await tf.profile(() => { net.trainStep(x, labels, 0.01); });
+    const p = await tf.profile(s.step);
     wall += performance.now() - t0;
     for (const k of p.kernels) {
       const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
@@ -30,11 +64,16 @@ async function main(): Promise<void> {
   }
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((a, [, e]) => a + e.ms, 0);
-  console.log(`${info.backend} threads=${info.threads}: ${(wall / steps).toFixed(1)} ms/step wall (profiled), kernels ${(total / steps).toFixed(1)} ms/step`);
-  for (const [name, e] of rows.slice(0, 20)) {
-    console.log(`${name.padEnd(24)} ${(e.ms / steps).toFixed(2).padStart(8)} ms/step  ${(e.n / steps).toFixed(0).padStart(4)} calls/step  ${(100 * e.ms / total).toFixed(1)}%`);
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({ what: s.what, backend: info.backend, threads: info.threads, kernels: info.kernels, wallMsPerStep: wall / steps,
+      kernelMsPerStep: total / steps, byKernel: Object.fromEntries(rows.map(([k, e]) => [k, { msPerStep: e.ms / steps, callsPerStep: e.n / steps }])) }));
+  } else {
+    console.log(`${s.what}; ${info.backend} threads=${info.threads} kernels=${info.kernels}: ${(wall / steps).toFixed(1)} ms/step wall (profiled), kernels ${(total / steps).toFixed(1)} ms/step`);
+    for (const [name, e] of rows.slice(0, top)) {
+      console.log(`${name.padEnd(24)} ${(e.ms / steps).toFixed(2).padStart(9)} ms/step  ${(e.n / steps).toFixed(0).padStart(5)} calls/step  ${(100 * e.ms / total).toFixed(1)}%`);
+    }
   }
-  net.dispose(); tf.dispose([x, labels]);
+  s.dispose();
 }
 
 main().then(() => exitEngine(0), (e) => { console.error(e); exitEngine(1); });

@@ -51,7 +51,12 @@ describe.each(['cpu', 'wasm'] as const)('ResNet + ASPP parity with PyTorch (%s)'
     const m = build();
     const x = nchwToNhwc(fx.inputs.x.data, fx.inputs.x.shape);
     const { features, logits } = m.apply(x, { training: true });
-    expectClose(nhwcToNchwData(logits), fx.outputs.logitsTrain.data, 1e-4, 'train logits');
+    // Train-mode BN on a 2×5×6 grid divides by small batch deviations and amplifies float32
+    // rounding: cpu lands at 9.96e-5, wasm with tfjs's or plca's SIMD128 kernels at 5.5e-5, with
+    // plca's relaxed-SIMD kernels (fused multiply-add: one rounding instead of two) at 1.15e-4 —
+    // a different rounding, not a different formula (a wrong one shows at 1e-2; the reference
+    // fixtures' README allows up to 1e-3 for summation-order differences, reported).
+    expectClose(nhwcToNchwData(logits), fx.outputs.logitsTrain.data, 2e-4, 'train logits');
     const byTorch = new Map([...m.torchNames].map(([ours, theirs]) => [theirs, ours]));
     for (const [key, t] of Object.entries(fx.outputs.stateAfterTrain)) {
       expectClose(m.state.get(byTorch.get(key)!)!.dataSync(), t.data, 1e-4, key);
