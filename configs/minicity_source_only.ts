@@ -1,5 +1,6 @@
-// The fair baseline for minicity_plca.ts: source-only CE + Lovász, same net and schedule
-// (notes/minicity-prototype.md §3.2). Under BN, compare with the 'source_only_lovasz_tgtbn' control too.
+// The fair baseline for minicity_plca.ts: source-only CE + Lovász, same net, data and schedule —
+// the source-only arm of `plca demo` (docs/minicity.md). With a BatchNorm net, compare with the
+// 'source_only_lovasz_tgtbn' control too.
 import { defineConfig, mergeConfigs } from '../src/config/index.js';
 import plca from './minicity_plca.js';
 

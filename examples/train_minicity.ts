@@ -12,8 +12,8 @@ export async function trainMiniCity(outDir: string, overrides: string[] = []): P
   });
   run.model.dispose();
   const report = await runEvaluation({ checkpoint: outDir, cfg });
-  const m = report.metrics.mIoU; // a fraction in [0, 1]
-  console.log(`target mIoU ${m === null ? "-" : (100 * m).toFixed(1)}%`);
+  const m = report.metrics.mIoU; // percent, as every metric plca reports
+  console.log(`target mIoU ${m === null ? '-' : m.toFixed(1)}`);
   return report.metrics.mIoU;
 }
 

@@ -9,8 +9,8 @@ import { runCli } from './program.js';
 
 const INTRO = `# plca command-line reference
 
-Generated from \`plca <command> --help\` (test/cli/docs.test.ts keeps it in sync; regenerate with
-\`PLCA_UPDATE_DOCS=1 npx vitest run test/cli/docs.test.ts\`).
+Generated from \`plca <command> --help\` by \`npm run docs:cli\` (test/cli/docs.test.ts fails when it is out
+of date).
 
 Every command accepts \`--verbose\` (debug output, stack traces on errors) and \`--help\`.
 Flags mean the same in every command that has them:

@@ -1,6 +1,6 @@
 /**
  * Config files: `.json`, or `.ts`/`.js`/`.mjs` modules whose default export is a UserConfig
- * (TypeScript files need a TS-aware runtime: tsx for the CLI, vitest in tests).
+ * (TypeScript files are loaded through tsx when the runtime does not read them itself).
  */
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -28,7 +28,7 @@ export async function loadConfigFile(path: string): Promise<UserConfig> {
   if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
     let mod: { default?: unknown };
     try {
-      mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+      mod = await importModule(abs, ext);
     } catch (e) {
       // A syntax or import error in the user's module is a config problem, not a plca bug.
       throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} could not be loaded: ${(e as Error).message.split('\n')[0]}`, {
@@ -44,6 +44,22 @@ export async function loadConfigFile(path: string): Promise<UserConfig> {
     return mod.default as UserConfig;
   }
   throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path}: unsupported extension "${ext}" (use .json or .ts)`);
+}
+
+/**
+ * Imports a config module. Plain Node (e.g. the library from dist/) cannot import TypeScript, and
+ * the configs of configs/ are TypeScript: then tsx's `tsImport` loads that one file, without
+ * registering anything process-wide. Under tsx or vitest the plain import works.
+ */
+async function importModule(abs: string, ext: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(abs).href;
+  try {
+    return (await import(url)) as { default?: unknown };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !(ext === '.ts' || ext === '.mts')) throw e;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as { default?: unknown };
+  }
 }
 
 /** `--config FILE` (optional) plus `--set k=v` overrides → ResolvedConfig. */

@@ -57,14 +57,18 @@ const normalizationSchema = z.strictObject({
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([1, 1, 1]),
 });
 
-/** MiniCity, the embedded procedural benchmark (notes/minicity-prototype.md §5). */
+/** MiniCity, the embedded procedural benchmark (docs/minicity.md); the defaults are the demo's. */
 const minicitySchema = z.strictObject({
   /** Target style gap k (0 = source-like). @default 0.6 */
   targetGap: z.number().nonnegative().default(0.6),
-  trainImages: posInt.default(2000),
-  valImages: posInt.default(300),
+  /** Source and target training images each. @default 1000 */
+  trainImages: posInt.default(1000),
+  /** Source and target validation images each. @default 200 */
+  valImages: posInt.default(200),
   /** Image size [H, W]. @default [64, 128] */
   size: size2.default([64, 128]),
+  /** A JSON file of target style and scene overrides (`plca demo --target-style`); null: the style at targetGap. */
+  targetStyle: z.string().min(1).nullable().default(null),
 });
 
 const dataSchema = z.strictObject({

@@ -1,26 +1,22 @@
 /**
- * Child-process entry of `runArmInChild` (arm_process.ts): `node arm_child.js SPEC.json`.
- * Generates the demo data from the same seeds, runs the arm, writes the result file, and
- * prints each training event as one JSON line on stdout.
+ * Child-process entry of `runArmInChild` (arm_process.ts): receives one ArmChildRequest over IPC,
+ * runs the arm (which initialises the engine from the arm's config), and sends each training
+ * event, then the result or the error (code, message and hint), before exiting.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { exitEngine, initEngine } from '../engine/index.js';
-import type { ArmChildSpec } from './arm_process.js';
-import { serializeArmResult } from './arm_process.js';
-import { generateDemoData } from './data.js';
+import { exitEngine } from '../engine/index.js';
+import { PlcaError } from '../util/errors.js';
+import type { ArmChildMessage, ArmChildRequest } from './arm_process.js';
 import { runArm } from './run_arm.js';
 
-async function main(): Promise<void> {
-  const specPath = process.argv[2];
-  if (!specPath) throw new Error('usage: arm_child SPEC.json');
-  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as ArmChildSpec;
-  await initEngine({ backend: spec.options.backend ?? 'auto', threads: spec.options.threads ?? undefined });
-  const data = generateDemoData(spec.sizes, spec.k, spec.targetStyle);
-  const result = await runArm(spec.arm, data, { ...spec.options, onEvent: (e) => process.stdout.write(`${JSON.stringify(e)}\n`) });
-  writeFileSync(spec.resultPath, serializeArmResult(result));
-}
+const send = (m: ArmChildMessage): Promise<void> => new Promise((resolve) => process.send!(m, () => resolve()));
 
-main().then(() => exitEngine(0), (e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-  exitEngine(1);
+process.once('message', (req: ArmChildRequest) => {
+  runArm(req.arm, { ...req.options, onEvent: (event) => { process.send!({ type: 'event', event } satisfies ArmChildMessage); } })
+    .then((result) => send({ type: 'result', result }))
+    .then(() => exitEngine(0), async (e: unknown) => {
+      const error = e instanceof PlcaError ? { code: e.code, message: e.message, hint: e.hint }
+        : { code: 'PLCA_INTERNAL' as const, message: e instanceof Error ? e.stack ?? e.message : String(e) };
+      await send({ type: 'error', error });
+      exitEngine(1);
+    });
 });

@@ -5,21 +5,23 @@
  * scored on target val at the last update. Without `ablation`, the demo's two arms.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ResolvedConfig } from '../config/index.js';
 import { initEngine } from '../engine/index.js';
-import type { TargetOverride } from '../minicity/index.js';
+import { miniCityStyleDigest } from '../pipeline/index.js';
 import type { TrainEvent } from '../train/index.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
-import { ABLATION_ARMS, DEMO_ARMS, WEIGHTINGS, type ArmSpec, type WeightingName } from './arms.js';
-import { DEMO_CLASS_NAMES, generateDemoData } from './data.js';
-import { DEMO_PRESETS } from './demo.js';
+import {
+  ABLATION_ARMS, armCommand, armConfig, DEMO_ARMS, findArms, miniCitySettings, settingsOverrides, weightingName, type ArmSpec, type MiniCityRunOptions,
+} from './arms.js';
 import { runArmInChild } from './arm_process.js';
+import { DEMO_CLASS_NAMES } from './results.js';
 import { armDir, runArm, type ArmResult } from './run_arm.js';
 
-export interface BenchOptions {
+export interface BenchOptions extends MiniCityRunOptions {
   /** all Table 1 arms; otherwise source-only vs PLCA. @default false */
   ablation?: boolean;
   /** number of seeds (0 … n−1), or the seeds themselves. @default 3 */
@@ -32,16 +34,7 @@ export interface BenchOptions {
   jobs?: number;
   /** arm keys to run (a subset of the selected table) */
   only?: string[];
-  steps?: number;
-  quick?: boolean;
-  k?: number;
-  targetStyle?: TargetOverride;
-  sizes?: { train?: number; val?: number };
-  weighting?: WeightingName;
-  batchSize?: number;
   out?: string;
-  backend?: 'auto' | 'wasm' | 'cpu';
-  threads?: number;
   signal?: AbortSignal;
   onProgress?: (p: { arm: string; seed: number; index: number; total: number; step?: number; maxIters?: number; event?: TrainEvent }) => void;
   log?: (line: string) => void;
@@ -52,6 +45,8 @@ export interface BenchRow {
   label: string;
   mode: string;
   model: string;
+  /** the arm's `plca train` command (seed 0) */
+  command: string;
   /** target-val mIoU per seed, % */
   perSeed: Record<string, number>;
   mean: number;
@@ -59,7 +54,7 @@ export interface BenchRow {
   std: number;
   min: number;
   max: number;
-  /** mean per-class IoU over seeds */
+  /** mean per-class IoU over seeds, % */
   perClassMean: Record<string, number | null>;
   sourceMIoUMean: number | null;
   /** seeds whose run the label-free check flagged */
@@ -81,13 +76,15 @@ export interface BenchResults {
    * margin says whether PLCA beats every way of adapting that was run.
    */
   sameNetMargins: Record<string, Record<string, number>>;
-  settings: { steps: number; k: number; trainImages: number; valImages: number; weighting: string; weights: Record<string, number> };
+  settings: { steps: number; k: number; trainImages: number; valImages: number; weighting: string; weights: Record<string, number>; overrides: string[] };
   wallSeconds: number;
   createdAt: string;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+interface Task { arm: ArmSpec; seed: number; index: number; overrides: string[]; dir: string; fp: RunFingerprint }
 
 /** Runs the benchmark; writes bench.json and bench.txt to `out` when given. */
 export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResults> {
@@ -96,79 +93,82 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
   if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) {
     throw new PlcaError('PLCA_INVALID_ARGUMENT', `bench minicity: seeds must be integers (at least one), got ${JSON.stringify(o.seeds)}`);
   }
-  let arms: readonly ArmSpec[] = o.ablation ? ABLATION_ARMS : DEMO_ARMS;
-  if (o.only) {
-    const unknown = o.only.filter((k) => !arms.some((a) => a.key === k));
-    if (unknown.length > 0) {
-      throw new PlcaError('PLCA_INVALID_ARGUMENT', `bench minicity: unknown arm(s) ${unknown.join(', ')}; known: ${arms.map((a) => a.key).join(', ')}`);
-    }
-    arms = arms.filter((a) => o.only!.includes(a.key));
-  }
-  const preset = o.quick ? DEMO_PRESETS.quick : DEMO_PRESETS.full;
-  const steps = o.steps ?? preset.steps;
-  const k = o.k ?? 0.6;
-  const sizes = { train: o.sizes?.train ?? preset.train, val: o.sizes?.val ?? preset.val };
-  const weighting = o.weighting ?? 'scaled';
+  const arms = findArms(o.ablation ? ABLATION_ARMS : DEMO_ARMS, o.only, 'bench minicity');
   const log = o.log ?? ((l: string) => console.log(l));
-  await initEngine({ backend: o.backend ?? 'auto', threads: o.threads });
-  const data = generateDemoData(sizes, k, o.targetStyle);
+  const jobs0 = Math.max(1, o.jobs ?? 1);
+  const threads = o.threads ?? (jobs0 > 1 ? Math.max(1, Math.floor(cpus().length / jobs0)) : undefined);
+  const overridesOf = (seed: number) => settingsOverrides(miniCitySettings({ ...o, threads }, seed));
   const out = o.out ? resolve(o.out) : undefined;
   if (out) mkdirSync(out, { recursive: true });
-
   const parent = out ?? resolve('runs', 'bench-minicity');
-  const fingerprint = (arm: ArmSpec, seed: number): RunFingerprint => ({
-    key: arm.key, mode: arm.mode, model: arm.model, seed, steps, k, trainImages: sizes.train, valImages: sizes.val,
-    weighting, batchSize: o.batchSize ?? null,
-    targetStyle: o.targetStyle === undefined ? null : createHash('sha256').update(JSON.stringify(o.targetStyle)).digest('hex').slice(0, 16),
-  });
-  const tasks = seeds.flatMap((seed) => arms.map((arm) => ({ arm, seed })));
-  const jobs = Math.max(1, Math.min(o.jobs ?? 1, tasks.length));
+
+  // Every arm's config resolves before any work: a bad override or style file fails here.
+  const tasks: Task[] = [];
+  for (const seed of seeds) {
+    for (const arm of arms) {
+      const overrides = overridesOf(seed);
+      const cfg = await armConfig(arm, overrides);
+      tasks.push({ arm, seed, index: tasks.length + 1, overrides, dir: armDir(parent, arm, seed), fp: fingerprint(arm, cfg) });
+    }
+  }
+  const first = await armConfig(DEMO_ARMS[1], overridesOf(seeds[0]));
+  await initEngine({ backend: first.runtime.backend, threads: first.runtime.threads ?? undefined });
+  const jobs = Math.min(jobs0, tasks.length);
   if (jobs > 1) {
     if (!out) throw new PlcaError('PLCA_INVALID_ARGUMENT', 'bench minicity: --jobs needs --out (the parallel runs write their results there)');
-    const pending = tasks.map((t) => ({ ...t, dir: armDir(parent, t.arm, t.seed), fp: fingerprint(t.arm, t.seed) }))
-      .filter((t) => readStoredRun(t.dir, t.fp) === undefined);
-    await runInChildren(pending, jobs, o, { steps, k, sizes, weighting, log });
+    await runInChildren(tasks.filter((t) => readStoredRun(t.dir, t.fp) === undefined), jobs, o.signal, log);
   }
 
   const per = new Map<string, StoredRun[]>();
-  for (const [i, { arm, seed }] of tasks.entries()) {
-    const index = i + 1;
-    const dir = armDir(parent, arm, seed);
-    const fp = fingerprint(arm, seed);
-    let r = readStoredRun(dir, fp);
+  for (const t of tasks) {
+    const { arm, seed, index } = t;
+    let r = readStoredRun(t.dir, t.fp);
     if (r) {
-      log(`${arm.key} seed ${seed}: target mIoU ${r.target.mIoU.toFixed(1)} (reused ${join(dir, RESULT_FILE)})`);
+      log(`${arm.key} seed ${seed}: target mIoU ${r.target.mIoU.toFixed(1)} (reused ${join(t.dir, RESULT_FILE)})`);
     } else {
       o.onProgress?.({ arm: arm.key, seed, index, total: tasks.length });
-      const full = await runArm(arm, data, {
-        steps, seed, weighting, batchSize: o.batchSize, backend: o.backend, threads: o.threads, signal: o.signal, outDir: dir,
+      const full = await runArm(arm, {
+        set: t.overrides, signal: o.signal, outDir: t.dir,
         onEvent: (e) => o.onProgress?.({ arm: arm.key, seed, index, total: tasks.length, event: e, ...(e.type === 'step' ? { step: e.step, maxIters: e.maxIters } : {}) }),
       });
-      r = storeRun(dir, fp, full);
+      r = storeRun(t.dir, t.fp, full);
       log(`${arm.key} seed ${seed}: target mIoU ${r.target.mIoU.toFixed(1)}${r.collapse.collapsed ? ' (COLLAPSE DETECTED)' : ''}`);
     }
     per.set(arm.key, [...(per.get(arm.key) ?? []), r]);
   }
-  const rows = arms.map((arm) => benchRow(arm, per.get(arm.key)!));
+  const rows = arms.map((arm) => benchRow(arm, per.get(arm.key)!, overridesOf(seeds[0])));
+  const m = first.data.minicity;
   const results: BenchResults = {
     benchmark: 'minicity', ablation: o.ablation ?? false, seeds, rows, plcaMargin: plcaMargin(rows, seeds),
     sameNetMargins: sameNetMargins(rows, seeds),
-    settings: { steps, k, trainImages: sizes.train, valImages: sizes.val, weighting, weights: { ...WEIGHTINGS[weighting] } },
+    settings: {
+      steps: first.train.maxIters, k: m.targetGap, trainImages: m.trainImages, valImages: m.valImages,
+      weighting: weightingName(first.method.weights), weights: { ...first.method.weights }, overrides: overridesOf(seeds[0]).filter((x) => !x.startsWith('train.seed=')),
+    },
     wallSeconds: (Date.now() - t0) / 1000, createdAt: new Date().toISOString(),
   };
   const table = formatBenchTable(results);
   log(table);
   if (out) {
-    writeFileSync(join(out, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(out, 'bench.txt'), `${table}\n`);
+    writeFileAtomic(join(out, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileAtomic(join(out, 'bench.txt'), `${table}\n`);
   }
   return results;
 }
 
-/** What identifies one finished run; a stored result is reused only when all of it matches. */
-interface RunFingerprint {
-  key: string; mode: string; model: string; seed: number; steps: number; k: number;
-  trainImages: number; valImages: number; weighting: string; batchSize: number | null; targetStyle: string | null;
+/**
+ * What identifies one finished run; a stored result is reused only when all of it matches: the
+ * arm, the seed, and a digest of the resolved config (without its name and runtime, which do not
+ * change the scores) and of the target style file's content.
+ */
+interface RunFingerprint { key: string; seed: number; config: string; targetStyle: string | null }
+
+function fingerprint(arm: ArmSpec, cfg: ResolvedConfig): RunFingerprint {
+  const { name: _n, runtime: _r, ...rest } = cfg;
+  return {
+    key: arm.key, seed: cfg.train.seed, config: createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16),
+    targetStyle: miniCityStyleDigest(cfg.data),
+  };
 }
 
 /** An arm's result as stored beside its run (predictions left out). */
@@ -198,29 +198,22 @@ function storeRun(dir: string, fp: RunFingerprint, r: ArmResult): StoredRun {
 
 /**
  * Runs each pending (arm, seed) in a child process (`runArmInChild`, the demo's mechanism), `jobs`
- * at a time with cores / jobs threads each, and stores each result as it finishes.
+ * at a time (their threads are in the overrides), and stores each result as it finishes.
  */
-async function runInChildren(
-  tasks: Array<{ arm: ArmSpec; seed: number; dir: string; fp: RunFingerprint }>, jobs: number, o: BenchOptions,
-  s: { steps: number; k: number; sizes: { train: number; val: number }; weighting: WeightingName; log: (l: string) => void },
-): Promise<void> {
-  const threads = o.threads ?? Math.max(1, Math.floor(cpus().length / jobs));
+async function runInChildren(tasks: Task[], jobs: number, signal: AbortSignal | undefined, log: (l: string) => void): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < tasks.length) {
       const t = tasks[next++];
-      s.log(`${t.arm.key} seed ${t.seed}: started in a child process (${threads} thread${threads === 1 ? '' : 's'})`);
-      const r = await runArmInChild({
-        arm: t.arm, sizes: s.sizes, k: s.k, targetStyle: o.targetStyle, resultPath: join(t.dir, 'arm_result.json'),
-        options: { steps: s.steps, seed: t.seed, weighting: s.weighting, batchSize: o.batchSize, backend: o.backend, threads, outDir: t.dir },
-      }, undefined, o.signal);
+      log(`${t.arm.key} seed ${t.seed}: started in a child process`);
+      const r = await runArmInChild({ arm: t.arm, options: { set: t.overrides, outDir: t.dir } }, undefined, signal);
       storeRun(t.dir, t.fp, r);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
 }
 
-function benchRow(arm: ArmSpec, runs: StoredRun[]): BenchRow {
+function benchRow(arm: ArmSpec, runs: StoredRun[], overrides: string[]): BenchRow {
   const m = runs.map((r) => r.target.mIoU);
   const perClassMean = Object.fromEntries(DEMO_CLASS_NAMES.map((c) => {
     const v = runs.map((r) => r.target.perClass[c]).filter((x): x is number => x !== null);
@@ -228,7 +221,7 @@ function benchRow(arm: ArmSpec, runs: StoredRun[]): BenchRow {
   }));
   const src = runs.map((r) => r.source?.mIoU).filter((x): x is number => x !== undefined);
   return {
-    key: arm.key, label: arm.label, mode: arm.mode, model: arm.model,
+    key: arm.key, label: arm.label, mode: runs[0].mode, model: runs[0].model, command: armCommand(arm, overrides),
     perSeed: Object.fromEntries(runs.map((r) => [String(r.seed), r.target.mIoU])),
     mean: mean(m), std: std(m), min: Math.min(...m), max: Math.max(...m), perClassMean,
     sourceMIoUMean: src.length > 0 ? mean(src) : null,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectCollapse } from './collapse.js';
-import type { CurvePoint } from './run_arm.js';
+import { detectCollapse, type CurvePoint } from './collapse.js';
 
 const curve = (covers: number[]): CurvePoint[] =>
   covers.map((c, i) => ({ step: i + 1, loss: 1, terms: {}, diagnostics: { 'fass.coverRatio': c } }));

@@ -1,10 +1,17 @@
 /**
- * Collapse detection without target labels (notes/minicity-prototype.md §3.4): the feature cover
+ * Collapse detection without target labels (docs/minicity.md, "Collapse"): the feature cover
  * ratio (distinct target pixels reached by the cycles, over target pixels) falling below ~0.1
  * means all source pixels associate to a handful of target pixels; predictions that use only
  * one or two classes on the target images mean the segmentation itself has collapsed.
  */
-import type { CurvePoint } from './run_arm.js';
+
+/** One training update as the demo records it: total loss, the terms and the diagnostics. */
+export interface CurvePoint {
+  step: number;
+  loss: number;
+  terms: Record<string, number>;
+  diagnostics: Record<string, number>;
+}
 
 export interface CollapseReport {
   collapsed: boolean;
@@ -19,7 +26,7 @@ export interface CollapseReport {
 }
 
 export interface CollapseThresholds {
-  /** @default 0.1 (prototype §3.4) */
+  /** @default 0.1 */
   coverRatio?: number;
   /** a class "is used" above this share of predicted target pixels. @default 0.005 */
   minShare?: number;

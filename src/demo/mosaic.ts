@@ -5,7 +5,6 @@
 import { encodePng } from '../data/index.js';
 import { colorizeLabels, tileImages, type MiniCitySet } from '../minicity/index.js';
 import { PlcaError } from '../util/errors.js';
-import { compactToTrainIds } from './data.js';
 
 /** Nearest-neighbour upscaling of an RGB image by an integer factor (crisp label edges). */
 export function upscale(data: Uint8Array, width: number, height: number, f: number): Uint8Array {
@@ -21,9 +20,9 @@ export function upscale(data: Uint8Array, width: number, height: number, f: numb
 
 /**
  * PNG of `rows` target-val images: image | ground truth | each prediction set in order.
- * @param predictions compact class indices, `rows`·H·W each (e.g. [sourceOnly, plca])
+ * @param predictions Cityscapes train ids, `rows`·H·W each (e.g. [sourceOnly, plca]); the set's labels are train ids too
  */
-export function mosaicPng(set: MiniCitySet, predictions: ArrayLike<number>[], rows: number, scale = 2): Buffer {
+export function mosaicPng(set: MiniCitySet, predictions: Uint8Array[], rows: number, scale = 2): Buffer {
   const { width: W, height: H } = set;
   const px = W * H;
   const n = Math.min(rows, set.count);
@@ -34,8 +33,8 @@ export function mosaicPng(set: MiniCitySet, predictions: ArrayLike<number>[], ro
   for (let i = 0; i < n; i++) {
     const row = [
       set.images.slice(i * px * 3, (i + 1) * px * 3),
-      colorizeLabels(compactToTrainIds(set.labels.subarray(i * px, (i + 1) * px))),
-      ...predictions.map((p) => colorizeLabels(compactToTrainIds(Array.prototype.slice.call(p, i * px, (i + 1) * px) as number[]))),
+      colorizeLabels(set.labels.subarray(i * px, (i + 1) * px)),
+      ...predictions.map((p) => colorizeLabels(p.subarray(i * px, (i + 1) * px))),
     ];
     tiles.push(...row.map((t) => upscale(t, W, H, scale)));
   }

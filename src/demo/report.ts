@@ -4,7 +4,8 @@
  * collapse checks and the settings.
  */
 import type { DemoResults, RunSummary } from './results.js';
-import type { ArmResult, CurvePoint } from './run_arm.js';
+import type { CurvePoint } from './collapse.js';
+import type { ArmResult } from './run_arm.js';
 import { escapeHtml, lineChart, smooth, type Series } from './svg.js';
 
 const f1 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
@@ -80,6 +81,7 @@ function settingsTable(res: DemoResults): string {
     ['association grid', `features ×${s.associationScale} (stride ${4 / s.associationScale})`],
     ['network', s.model], ['engine', `${s.backend}, ${s.threads} thread(s)${(s.jobs ?? 1) > 1 ? ` per run, ${s.jobs} runs side by side` : ''}`],
     ['wall time', `${res.wallSeconds.toFixed(0)} s (data ${res.diagnostics.dataGenerationSeconds.toFixed(1)} s)`],
+    ...Object.entries(s.commands ?? {}).map(([k, c]): [string, string] => [`${k}: the same run with plca train`, c]),
   ];
   return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }

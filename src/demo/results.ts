@@ -1,8 +1,12 @@
 /**
  * The demo's `results.json`: the two arms' target-val scores at the last step, the gain, the
- * settings and the label-free diagnostics (collapse checks, cover ratios).
+ * settings and the label-free diagnostics (collapse checks, cover ratios). Scores are percent.
  */
+import { headClasses } from '../pipeline/index.js';
 import type { ArmResult } from './run_arm.js';
+
+/** MiniCity's 9 classes in the head's order (Cityscapes names). */
+export const DEMO_CLASS_NAMES: readonly string[] = headClasses(9).names;
 
 export interface DemoSettings {
   seed: number;
@@ -23,6 +27,8 @@ export interface DemoSettings {
   /** training runs side by side (separate processes). @default 1 */
   jobs?: number;
   targetStyleOverride: boolean;
+  /** per arm, the `plca train` command that trains the same net */
+  commands?: Record<string, string>;
 }
 
 export interface RunSummary {

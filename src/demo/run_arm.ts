@@ -1,34 +1,28 @@
 /**
- * One training arm of the demo or benchmark: a fresh net trained with `train()` on the MiniCity
- * streams, evaluated on target val (and source val) at the LAST step — no model selection on
- * target labels — with its loss and diagnostic curves and a label-free collapse check.
+ * One training arm of the demo or benchmark: its config (arms.ts) trained by the library's
+ * pipeline (`runTraining`, as `plca train`), then scored by `runEvaluation` (as `plca eval`) on
+ * target val — and source val, as a sanity check — at the LAST update: no model selection on
+ * target labels. Kept beside the scores: the loss and diagnostic curves, the target-val curve of
+ * the in-training validations, and a label-free collapse check.
  */
 import { join } from 'node:path';
-import { deriveSeed, createMiniCityStream } from '../minicity/index.js';
-import { train, type StepEvent, type TrainEvent } from '../train/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+import type { Metrics } from '../eval/index.js';
 import type { Segmentor } from '../models/index.js';
-import { armConfig, type ArmSettings, type ArmSpec } from './arms.js';
-import { DEMO_NORM, type DemoData } from './data.js';
-import { evaluateSet, predictSet, type ArmMetrics } from './evaluate.js';
-import { detectCollapse, type CollapseReport } from './collapse.js';
+import { miniCitySet, predictImage, runEvaluation, runTraining } from '../pipeline/index.js';
+import { setSample } from '../minicity/index.js';
+import type { StepEvent, TrainEvent } from '../train/index.js';
+import { armConfig, type ArmSpec } from './arms.js';
+import { detectCollapse, type CollapseReport, type CurvePoint } from './collapse.js';
 
-export interface CurvePoint {
-  step: number;
-  loss: number;
-  terms: Record<string, number>;
-  diagnostics: Record<string, number>;
-}
+export type { CurvePoint } from './collapse.js';
 
-export interface ArmRunOptions extends ArmSettings {
-  /** run directory of this arm (config, log, final checkpoint) */
+export interface ArmRunOptions {
+  /** run directory of this arm (config.json, train_log.jsonl, checkpoints/) */
   outDir: string;
-  /** target-val images scored every `curveEvery` steps for the report's curve (never for selection). @default 0 = off */
-  curveEvery?: number;
-  /** images of that curve. @default 60 */
-  curveImages?: number;
-  /** images of target val used for the final score. @default all */
-  evalImages?: number;
-  /** images of source val scored. @default evalImages */
+  /** overrides after the arm's own (a run's settings, arms.ts `settingsOverrides`) */
+  set?: readonly string[];
+  /** images of source val scored (the first ones). @default all */
   sourceValImages?: number;
   /** also score source val (sanity: the net still segments its own domain). @default true */
   sourceVal?: boolean;
@@ -38,6 +32,18 @@ export interface ArmRunOptions extends ArmSettings {
   signal?: AbortSignal;
 }
 
+export interface ArmMetrics {
+  /** mean IoU over the head's classes, % */
+  mIoU: number;
+  /** IoU in % by class name (null when the class is absent from labels and predictions) */
+  perClass: Record<string, number | null>;
+  /** % */
+  pixelAccuracy: number;
+  images: number;
+  /** share of predicted pixels per class index (label-free: a collapse signal) */
+  predictedShares: number[];
+}
+
 export interface ArmResult {
   key: string;
   label: string;
@@ -45,65 +51,95 @@ export interface ArmResult {
   model: string;
   seed: number;
   steps: number;
+  /** the config file and every override: `plca train --config config --set …` trains this arm */
+  config: string;
+  overrides: string[];
   target: ArmMetrics;
   source?: ArmMetrics;
-  /** per-step loss, terms and diagnostics */
+  /** per-update loss, terms and diagnostics */
   curve: CurvePoint[];
-  /** target-val mIoU on `curveImages` images during training (report only) */
+  /** target-val mIoU (%) of the in-training validations, every train.valInterval updates (report only) */
   valCurve: Array<{ step: number; mIoU: number }>;
   collapse: CollapseReport;
   /** share of target-val pixels predicted as each class, by class index */
   predictedShares: number[];
-  /** compact class predictions of the first `keepPredictions` target-val images */
-  predictions?: Int32Array;
+  /** Cityscapes train ids predicted for the first `keepPredictions` target-val images */
+  predictions?: Uint8Array;
+  /** seconds spent generating the MiniCity sets (0 when they were generated before) */
+  dataSeconds: number;
   trainSeconds: number;
   stepsPerSecond: number;
   weights: Record<string, number>;
 }
 
-/** Trains and evaluates one arm; the model is disposed before returning. */
-export async function runArm(arm: ArmSpec, data: DemoData, o: ArmRunOptions): Promise<ArmResult> {
-  const cfg = armConfig(arm, o);
-  const stream = (set: DemoData['sourceTrain'], which: number, withLabels: boolean) => createMiniCityStream(set, {
-    batchSize: cfg.train.batchSize, seed: deriveSeed(o.seed, which), flip: true, normalize: DEMO_NORM, withLabels,
+/** Metrics of the pipeline's evaluation in the demo's form (percent, classes by name, predicted shares). */
+export function armMetrics(report: { metrics: Metrics; confusion: { get(g: number, p: number): number }; images: number }): ArmMetrics {
+  const m = report.metrics;
+  const k = m.numClasses;
+  const cols = Array.from({ length: k }, (_, p) => {
+    let c = 0;
+    for (let g = 0; g < k; g++) c += report.confusion.get(g, p);
+    return c;
   });
-  // Target batches never carry labels into training.
-  const source = stream(data.sourceTrain, 1, true);
-  const target = stream(data.targetTrain, 2, false);
+  return {
+    mIoU: m.mIoU ?? 0,
+    perClass: Object.fromEntries(m.classNames.map((c, i) => [c, m.perClassIoU[i]])),
+    pixelAccuracy: m.pixelAccuracy ?? 0,
+    images: report.images,
+    predictedShares: cols.map((c) => c / Math.max(1, m.pixels)),
+  };
+}
+
+/** Generates (or finds generated) the four MiniCity sets of a config; the seconds it took. */
+function warmData(cfg: ResolvedConfig): number {
+  const t0 = Date.now();
+  for (const split of ['source_train', 'target_train', 'target_val', 'source_val']) miniCitySet(cfg.data, split, 'data');
+  return (Date.now() - t0) / 1000;
+}
+
+/** Train ids predicted for target-val images [0, count) (the mosaic's rows). */
+function predictTargetVal(model: Segmentor, cfg: ResolvedConfig, count: number): Uint8Array {
+  const set = miniCitySet(cfg.data, 'target_val', 'data.val');
+  const n = Math.min(count, set.count);
+  const out = new Uint8Array(n * set.width * set.height);
+  for (let i = 0; i < n; i++) {
+    const p = predictImage(model, cfg, { width: set.width, height: set.height, channels: 3, data: setSample(set, i).image });
+    out.set(p.labels, i * set.width * set.height);
+  }
+  return out;
+}
+
+/** Trains and scores one arm; the model is disposed before returning. */
+export async function runArm(arm: ArmSpec, o: ArmRunOptions): Promise<ArmResult> {
+  const overrides = [...(o.set ?? [])];
+  const cfg = await armConfig(arm, overrides);
+  const dataSeconds = warmData(cfg);
   const curve: CurvePoint[] = [];
   const valCurve: ArmResult['valCurve'] = [];
-  const curveEvery = o.curveEvery ?? 0;
-  const validate = (model: Segmentor, step: number): Record<string, number> => {
-    if (curveEvery > 0 && (step % curveEvery === 0 || step === cfg.train.maxIters)) {
-      const mIoU = evaluateSet(model, data.targetVal, o.curveImages ?? 60).mIoU;
-      valCurve.push({ step, mIoU });
-      return { curveTargetMIoU: mIoU };
-    }
-    return {};
-  };
-  const cfgRun = curveEvery > 0 ? { ...cfg, train: { ...cfg.train, valInterval: curveEvery } } : cfg;
   const t0 = Date.now();
-  const r = await train(cfgRun, { source, target, outDir: o.outDir, validate }, {
-    signal: o.signal,
+  const r = await runTraining(cfg, {
+    outDir: o.outDir, signal: o.signal,
     onEvent: (e) => {
       if (e.type === 'step') curve.push(point(e));
+      if (e.type === 'validation' && e.metrics.mIoU !== undefined) valCurve.push({ step: e.step, mIoU: e.metrics.mIoU });
       o.onEvent?.(e);
     },
   });
   const trainSeconds = (Date.now() - t0) / 1000;
   try {
-    const targetMetrics = evaluateSet(r.model, data.targetVal, o.evalImages);
-    const sourceMetrics = o.sourceVal === false ? undefined : evaluateSet(r.model, data.sourceVal, o.sourceValImages ?? o.evalImages);
-    // Predicted-class shares on target images need no target labels (the ignored label is never produced).
-    const shares = targetMetrics.predictedShares;
+    // The same evaluation as `plca eval --checkpoint RUN`: equal to the validation at the last update.
+    const target = armMetrics(await runEvaluation({ cfg, model: r.model }));
+    const source = o.sourceVal === false ? undefined
+      : armMetrics(await runEvaluation({ cfg, model: r.model, split: 'source_val', limit: o.sourceValImages }));
     const keep = o.keepPredictions ?? 0;
     return {
-      key: arm.key, label: arm.label, mode: arm.mode, model: arm.model, seed: o.seed, steps: cfg.train.maxIters,
-      target: targetMetrics, source: sourceMetrics, curve, valCurve,
-      collapse: detectCollapse(curve, shares),
-      predictedShares: shares,
-      predictions: keep > 0 ? predictSet(r.model, data.targetVal, 0, keep) : undefined,
-      trainSeconds, stepsPerSecond: cfg.train.maxIters / trainSeconds,
+      key: arm.key, label: arm.label, mode: cfg.method.mode, model: cfg.model.name, seed: cfg.train.seed, steps: cfg.train.maxIters,
+      config: arm.config, overrides: [...arm.set, ...overrides],
+      target, source, curve, valCurve,
+      collapse: detectCollapse(curve, target.predictedShares),
+      predictedShares: target.predictedShares,
+      predictions: keep > 0 ? predictTargetVal(r.model, cfg, keep) : undefined,
+      dataSeconds, trainSeconds, stepsPerSecond: cfg.train.maxIters / trainSeconds,
       weights: { ...cfg.method.weights },
     };
   } finally {

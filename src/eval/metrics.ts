@@ -1,5 +1,7 @@
 // Segmentation metrics from a confusion matrix: pixel accuracy, per-class accuracy and IoU,
-// mIoU over all classes and over the SYNTHIA→Cityscapes 16- and 13-class protocols.
+// mIoU over all classes and over the SYNTHIA→Cityscapes 16- and 13-class protocols. Every value
+// is a percentage (0–100), as the paper reports them; plca reports them so everywhere (logs,
+// JSON, tables, the demo and the benchmark).
 // Ported from: kgl-prml/Pixel-Level-Cycle-Association utils/utils.py (ConfusionMatrix.compute)
 // Changes: a class absent from both labels and predictions has IoU null and is left out of the
 // means (the reference would print nan; Cityscapes val holds all 19 classes, so numbers agree).
@@ -29,6 +31,7 @@ export function defaultClassNames(numClasses: number): string[] {
   return Array.from({ length: numClasses }, (_, i) => `class ${i}`);
 }
 
+/** Metrics of a confusion matrix; accuracies and IoUs in percent (0–100). */
 export interface Metrics {
   numClasses: number;
   classNames: string[];
@@ -76,15 +79,15 @@ export function computeMetrics(cm: ConfusionMatrix, classNames?: readonly string
     diag += cm.get(g, g);
   }
   const total = cm.total();
-  const perClassAccuracy = Array.from({ length: k }, (_, c) => (row[c] > 0 ? cm.get(c, c) / row[c] : null));
+  const perClassAccuracy = Array.from({ length: k }, (_, c) => (row[c] > 0 ? 100 * (cm.get(c, c) / row[c]) : null));
   const perClassIoU = Array.from({ length: k }, (_, c) => {
     const union = row[c] + col[c] - cm.get(c, c);
-    return union > 0 ? cm.get(c, c) / union : null;
+    return union > 0 ? 100 * (cm.get(c, c) / union) : null;
   });
   const canon = names.map(canonical);
   const m: Metrics = {
     numClasses: k, classNames: names, pixels: total,
-    pixelAccuracy: total > 0 ? diag / total : null,
+    pixelAccuracy: total > 0 ? 100 * (diag / total) : null,
     perClassAccuracy, perClassIoU,
     meanAccuracy: mean(perClassAccuracy),
     mIoU: mean(perClassIoU),
@@ -96,7 +99,7 @@ export function computeMetrics(cm: ConfusionMatrix, classNames?: readonly string
   return m;
 }
 
-const pct = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '-' : (100 * v).toFixed(digits));
+const pct = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
 /** A plain-text table: one row per class (IoU and accuracy, %), then the summary lines. */
 export function formatMetricsTable(m: Metrics, opts: { digits?: number } = {}): string {

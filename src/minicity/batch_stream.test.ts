@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../engine/index.js';
 import { createMiniCityStream, benchmarkStreams, type MiniCityBatchStream } from './batch_stream.js';
 import { generateSet, setSample } from './generator.js';
+import { normalizeImage } from '../data/transforms.js';
 import { expectNoLeak } from '../../test/helpers/expect_tensors.js';
 
 const set = generateSet({ count: 10, seed: 3, domain: 'source' });
@@ -109,6 +110,21 @@ describe('MiniCityBatchStream', () => {
     expect(() => a.restore({ kind: 'folder' })).toThrow(/malformed/);
     expect(() => createMiniCityStream(set, { batchSize: 0 })).toThrow(/batchSize must be an integer >= 1/);
     expect(() => createMiniCityStream(set, { normalize: { mean: 0, std: 0 } })).toThrow(/std must be > 0/);
+  });
+
+  it('normalises as data/transforms.ts normalizeImage, bit for bit, for any spec (BGR channel order too)', async () => {
+    const specs = [
+      { channelOrder: 'rgb' as const, scale: 1 / 255, mean: [0.5, 0.5, 0.5] as const, std: [0.25, 0.25, 0.25] as const },
+      { channelOrder: 'bgr' as const, scale: 1, mean: [104, 117, 123] as const, std: [1, 2, 3] as const },
+    ];
+    for (const spec of specs) {
+      const s = createMiniCityStream(set, { batchSize: 1, flip: false, normalize: spec, withLabels: false });
+      const b = await s.next();
+      const got = b.images.dataSync();
+      b.images.dispose();
+      const want = [...Array(set.count).keys()].map((i) => normalizeImage({ width: set.width, height: set.height, channels: 3, data: setSample(set, i).image }, spec));
+      expect(want.some((w) => Buffer.from(w.buffer).equals(Buffer.from(got.buffer, got.byteOffset, got.byteLength))), spec.channelOrder).toBe(true);
+    }
   });
 
   it('leaks no tensors once the caller disposes the batch', async () => {

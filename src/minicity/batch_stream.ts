@@ -1,7 +1,7 @@
 /**
  * A training `BatchStream` over a generated MiniCity set: a fresh random order each epoch,
- * random horizontal flips, normalisation (x/255 − mean)/std — (x/255 − 0.5)/0.25 by default, as
- * the prototype — and labels only when asked (target batches carry none into training).
+ * random horizontal flips, normalisation (x·scale − mean)/std per channel — (x/255 − 0.5)/0.25 by
+ * default — and labels only when asked (target batches carry none into training).
  * Everything random comes from one seeded `Rng`, so `state()`/`restore()` resume exactly.
  * Tensors are NHWC.
  */
@@ -18,10 +18,46 @@ export interface MiniCityStreamOptions {
   seed?: number;
   /** Random horizontal flip with probability 1/2. @default true */
   flip?: boolean;
-  /** Per-channel (x/255 − mean)/std, or false for x/255. @default {mean: 0.5, std: 0.25} */
-  normalize?: { mean: number; std: number } | false;
+  /**
+   * Per-channel (x·scale − mean)/std, channels reversed first for 'bgr' (a config's
+   * `data.normalization` fits), or false for x/255. @default {scale: 1/255, mean: 0.5, std: 0.25}
+   */
+  normalize?: MiniCityNormalization | false;
   /** Attach int32 train-id labels. @default true */
   withLabels?: boolean;
+}
+
+/** The normalisation of `MiniCityStreamOptions.normalize`; numbers apply to all three channels. */
+export interface MiniCityNormalization {
+  /** @default 'rgb' */
+  channelOrder?: 'rgb' | 'bgr';
+  /** @default 1/255 */
+  scale?: number;
+  mean: number | readonly [number, number, number];
+  std: number | readonly [number, number, number];
+}
+
+/**
+ * Per channel, the normalised value of each byte 0..255, in the order the net sees the channels.
+ * As data/transforms.ts `normalizeImage`, x·(scale/std) + (−mean/std), so that a generated
+ * image and the same image read from a file normalise to the same bits.
+ */
+export function normalizationTables(n: MiniCityNormalization | false): { luts: [Float32Array, Float32Array, Float32Array]; source: [number, number, number] } {
+  const spec = n === false ? { scale: 1 / 255, mean: 0, std: 1 } : n;
+  const scale = spec.scale ?? 1 / 255;
+  const per = (v: number | readonly number[], c: number) => (typeof v === 'number' ? v : v[c]);
+  const luts = [0, 1, 2].map((c) => {
+    const std = per(spec.std, c);
+    const mean = per(spec.mean, c);
+    if (!(std > 0) || !Number.isFinite(mean) || !(scale > 0)) {
+      throw new PlcaError('PLCA_INVALID_ARGUMENT', `MiniCity stream: normalize.std must be > 0 (and scale > 0, mean finite), got ${JSON.stringify(n)}`);
+    }
+    const a = scale / std;
+    const b = -mean / std;
+    return Float32Array.from({ length: 256 }, (_, v) => v * a + b);
+  }) as [Float32Array, Float32Array, Float32Array];
+  const bgr = n !== false && n.channelOrder === 'bgr';
+  return { luts, source: bgr ? [2, 1, 0] : [0, 1, 2] };
 }
 
 /** What `state()` returns: enough to replay the current epoch's order and continue the flips. */
@@ -39,7 +75,9 @@ export class MiniCityBatchStream implements BatchStream {
   private readonly set: MiniCitySet;
   private readonly flip: boolean;
   private readonly withLabels: boolean;
-  private readonly lut = new Float32Array(256);
+  private readonly luts: [Float32Array, Float32Array, Float32Array];
+  /** source channel of each output channel */
+  private readonly channels: [number, number, number];
   private rng: Rng;
   private order: Int32Array = new Int32Array(0);
   private epochRng!: RngState;
@@ -52,11 +90,9 @@ export class MiniCityBatchStream implements BatchStream {
       throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in MiniCityBatchStream: batchSize must be an integer >= 1, got ${bs}`);
     }
     if (set.count < 1) throw new PlcaError('PLCA_INVALID_ARGUMENT', 'Error in MiniCityBatchStream: the set is empty');
-    const norm = opts.normalize ?? { mean: 0.5, std: 0.25 };
-    if (norm && !(norm.std > 0)) {
-      throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in MiniCityBatchStream: normalize.std must be > 0, got ${norm.std}`);
-    }
-    for (let v = 0; v < 256; v++) this.lut[v] = norm ? (v / 255 - norm.mean) / norm.std : v / 255;
+    const tables = normalizationTables(opts.normalize ?? { mean: 0.5, std: 0.25 });
+    this.luts = tables.luts;
+    this.channels = tables.source;
     this.set = set;
     this.batchSize = bs;
     this.flip = opts.flip ?? true;
@@ -104,13 +140,15 @@ export class MiniCityBatchStream implements BatchStream {
     const px = W * H;
     const src = this.set.images;
     const lab = this.set.labels;
+    const [l0, l1, l2] = this.luts;
+    const [c0, c1, c2] = this.channels;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         const s = idx * px + y * W + (flip ? W - 1 - x : x);
         const d = b * px + y * W + x;
-        images[3 * d] = this.lut[src[3 * s]];
-        images[3 * d + 1] = this.lut[src[3 * s + 1]];
-        images[3 * d + 2] = this.lut[src[3 * s + 2]];
+        images[3 * d] = l0[src[3 * s + c0]];
+        images[3 * d + 1] = l1[src[3 * s + c1]];
+        images[3 * d + 2] = l2[src[3 * s + c2]];
         if (labels) labels[d] = lab[s];
       }
     }

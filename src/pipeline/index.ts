@@ -14,5 +14,5 @@ export { valSamplesFromConfig } from './val.js';
 export type { ValOptions, ValSet } from './val.js';
 export { headClasses, trainIdToHeadLut, labelsToHead, headToTrainIds } from './classes.js';
 export type { HeadClasses } from './classes.js';
-export { miniCitySet, MINICITY_SPLITS } from './minicity_domain.js';
+export { miniCitySet, miniCityStyleDigest, MINICITY_SPLITS } from './minicity_domain.js';
 export type { MiniCitySplit } from './minicity_domain.js';

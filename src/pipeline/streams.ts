@@ -7,14 +7,11 @@
  *
  * MiniCity streams use `data.flip` and `data.normalization` but not `resizeShort`/`crop`: the
  * generated images already are `data.minicity.size`, and MiniCity's stream does not rescale.
- *
- * (This replaces an earlier `createDataStreams` in src/data, which could not pass `idMap` to folder datasets, knew no
- * MiniCity and left labels in train ids, which a 16- or 9-class head cannot be trained on.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { needsTarget, type ResolvedConfig } from '../config/index.js';
 import { createLoader, openDataset, type DataLoader } from '../data/index.js';
-import { createMiniCityStream } from '../minicity/index.js';
+import { createMiniCityStream, deriveSeed } from '../minicity/index.js';
 import type { Batch, BatchStream } from '../train/index.js';
 import { PlcaError } from '../util/errors.js';
 import { headClasses, trainIdToHeadLut } from './classes.js';
@@ -37,18 +34,15 @@ export interface TrainStreams {
   close(): Promise<void>;
 }
 
-/** Per-channel `x·a + b` on the images, channels reversed first when `bgr` (MiniCity: x/255 in, config spec out). */
-interface Affine { a: [number, number, number]; b: [number, number, number]; bgr: boolean }
-
 /**
  * What the trainer sees of an inner stream: labels mapped through a train id → head LUT (or
- * dropped), images optionally re-normalised. State, restore and close are the inner stream's,
+ * dropped). State, restore and close are the inner stream's,
  * so checkpoints hold the loader's (or MiniCity's) own resumable position.
  */
 export class ConfiguredStream implements BatchStream {
   private closed = false;
 
-  constructor(readonly inner: BatchStream, private readonly opts: { lut: Int32Array | null; keepLabels: boolean; affine?: Affine }) {}
+  constructor(readonly inner: BatchStream, private readonly opts: { lut: Int32Array | null; keepLabels: boolean }) {}
 
   async next(): Promise<Batch> {
     // One event-loop turn per batch: Node runs signal handlers (Ctrl-C → AbortSignal) only when
@@ -56,15 +50,8 @@ export class ConfiguredStream implements BatchStream {
     // interrupt would go unseen until the run ends. It costs microseconds.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const b = await this.inner.next();
-    const { lut, keepLabels, affine } = this.opts;
+    const { lut, keepLabels } = this.opts;
     const out: Batch = { images: b.images };
-    if (affine) {
-      out.images = tf.tidy(() => {
-        const x = affine.bgr ? tf.reverse(b.images, 3) : b.images;
-        return tf.add(tf.mul(x, tf.tensor1d(affine.a)), tf.tensor1d(affine.b)) as tf.Tensor4D; // [N, H, W, 3]
-      });
-      b.images.dispose();
-    }
     if (b.labels && keepLabels) {
       out.labels = lut ? tf.tidy(() => tf.gather(tf.tensor1d(lut, 'int32'), b.labels!) as tf.Tensor as tf.Tensor3D) : b.labels; // [N, H, W]
       if (lut) b.labels.dispose();
@@ -101,13 +88,6 @@ export function openConfigDataset(d: Domain, labels: boolean) {
   });
 }
 
-/** The affine map from MiniCity's x/255 RGB to the config's normalisation. */
-function miniCityAffine(n: ResolvedConfig['data']['normalization']): Affine {
-  const a = n.std.map((s) => (255 * n.scale) / s) as Affine['a'];
-  const b = n.mean.map((m, c) => -m / n.std[c]) as Affine['b'];
-  return { a, b, bgr: n.channelOrder === 'bgr' };
-}
-
 function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', seed: number): ConfiguredStream {
   const labelled = role === 'source';
   const classes = headClasses(cfg.model.numClasses);
@@ -117,8 +97,9 @@ function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', s
   const { batchSize } = cfg.train;
   if (d.dataset === 'minicity') {
     const set = miniCitySet(cfg.data, d.split, `data.${role}`);
-    const inner = createMiniCityStream(set, { batchSize, seed, flip: cfg.data.flip, normalize: false, withLabels: labelled });
-    return new ConfiguredStream(inner, { lut, keepLabels: labelled, affine: miniCityAffine(cfg.data.normalization) });
+    // Normalised as a file dataset's samples are (normalizeImage), to the same bits.
+    const inner = createMiniCityStream(set, { batchSize, seed, flip: cfg.data.flip, normalize: cfg.data.normalization, withLabels: labelled });
+    return new ConfiguredStream(inner, { lut, keepLabels: labelled });
   }
   const inner: DataLoader = createLoader({
     dataset: openConfigDataset(d, labelled), batchSize, seed, mode: 'train', augment: augmentOf(cfg.data),
@@ -139,10 +120,10 @@ export function streamsFromConfig(cfg: ResolvedConfig, opts: StreamsOptions = {}
     throw new PlcaError('PLCA_CONFIG_INVALID', 'data.target is null, so there is no target stream to open');
   }
   const seed = cfg.train.seed;
-  const source = openStream(cfg, cfg.data.source, 'source', seed * 3 + 1);
+  const source = openStream(cfg, cfg.data.source, 'source', deriveSeed(seed, 1));
   let target: ConfiguredStream | undefined;
   try {
-    target = wantTarget ? openStream(cfg, cfg.data.target!, 'target', seed * 3 + 2) : undefined;
+    target = wantTarget ? openStream(cfg, cfg.data.target!, 'target', deriveSeed(seed, 2)) : undefined;
   } catch (e) {
     // The source's workers are already running; the target's error is the one to report.
     source.close().catch(() => undefined);

@@ -1,5 +1,6 @@
-// docs/cli.md is the CLI's own --help output: regenerate it when a command changes.
-import { readFileSync, writeFileSync } from 'node:fs';
+// docs/cli.md is the CLI's own --help output: regenerate it with `npm run docs:cli` when a command
+// changes. The test only reads it, so it cannot pass by rewriting its own expectation.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCliReference } from '../../src/cli/reference.js';
@@ -9,8 +10,7 @@ describe('docs/cli.md', () => {
   it('matches every command\'s --help', async () => {
     const path = join(REPO, 'docs', 'cli.md');
     const text = await renderCliReference();
-    if (process.env.PLCA_UPDATE_DOCS === '1') writeFileSync(path, text);
-    expect(readFileSync(path, 'utf8'), 'run PLCA_UPDATE_DOCS=1 npx vitest run test/cli/docs.test.ts').toBe(text);
+    expect(readFileSync(path, 'utf8'), 'docs/cli.md is out of date: run `npm run docs:cli`').toBe(text);
   });
 });
 

@@ -1,11 +1,15 @@
 // A tiny end-to-end demo and benchmark (few updates, few images): the outputs are complete and
-// well formed. Not a quality check — the numbers come from scripts/minicity_arm.ts runs.
+// well formed, and `plca train` with the demo's config and overrides trains the same PLCA net to
+// the same score. Not a quality check: the README's numbers come from full `plca demo` and
+// `plca bench minicity` runs.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../src/data/index.js';
+import { memoryIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
 import { runDemo, runMinicityBench, DEMO_CLASS_NAMES } from '../../src/demo/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plca-demo-'));
@@ -37,7 +41,8 @@ describe('runDemo (tiny)', () => {
     // The gain is the difference of the two scores, not a separate figure.
     expect(res.gain).toBeCloseTo(res.runs.plca.mIoU - res.runs.source_only.mIoU, 9);
     expect(res.wallSeconds).toBeGreaterThan(0);
-    expect(res.settings).toMatchObject({ seed: 3, steps: 2, k: 0.6, trainImages: 6, valImages: 3, batchSize: 2, model: 'minicity-gn' });
+    expect(res.settings).toMatchObject({ seed: 3, steps: 2, k: 0.6, trainImages: 6, valImages: 3, batchSize: 2, model: 'minicity_gn', weighting: 'scaled' });
+    expect(res.settings.commands.plca).toMatch(/^plca train --config configs\/minicity_plca\.ts .*--set train\.seed=3 /);
     // PLCA logs the association diagnostics; source-only has none.
     expect(res.runs.plca.collapse.minCoverRatio).toBeGreaterThan(0);
     expect(res.runs.source_only.collapse.minCoverRatio).toBeNull();
@@ -62,9 +67,11 @@ describe('runDemo (tiny)', () => {
   it('trains the two arms side by side in child processes (jobs 2) with the same scores as one after the other', async () => {
     const settings = { seed: 3, steps: 2, batchSize: 2, sizes: { train: 6, val: 3 }, curveEvery: 1, mosaicRows: 2, backend: 'wasm' as const, threads: 1, log: () => {} };
     const serial = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
-    let last = 0;
-    const out = await runDemo({ ...settings, out: join(dir, 'demo-jobs'), jobs: 2, onProgress: (p) => { if (p.phase === 'train' && p.step !== undefined) last = p.step; } });
-    expect(last).toBe(4); // one bar over both arms' updates
+    const steps: number[] = [];
+    const out = await runDemo({ ...settings, out: join(dir, 'demo-jobs'), jobs: 2, onProgress: (p) => { if (p.phase === 'train' && p.step !== undefined) steps.push(p.step); } });
+    // One bar, at the updates of the arm furthest behind (its ETA is the slowest arm's).
+    expect(steps.at(-1)).toBe(2);
+    expect(Math.max(...steps)).toBe(2);
     expect(out.results.settings.jobs).toBe(2);
     for (const key of ['source_only', 'plca'] as const) {
       expect(out.results.runs[key].mIoU).toBe(serial.runs[key].mIoU);
@@ -72,6 +79,28 @@ describe('runDemo (tiny)', () => {
     }
     expect(readFileSync(out.reportPath, 'utf8')).toContain('2 runs side by side');
   }, 120_000);
+
+  it('`plca train` with the command results.json names reproduces the PLCA arm exactly; `plca eval` scores it the same', async () => {
+    const serial = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
+    const run = join(dir, 'train-plca');
+    // The recorded command line, as a user would paste it (values are single-quoted when needed).
+    const argv = (serial.settings.commands.plca as string).match(/'[^']*'|\S+/g)!.map((a) => a.replace(/^'(.*)'$/, '$1')).slice(1);
+    argv[argv.indexOf('--out') + 1] = run;
+    const cli = async (args: string[]) => {
+      const io = memoryIo();
+      const code = await runCli(args, io);
+      expect(code, io.err()).toBe(0);
+      return io.out();
+    };
+    await cli([...argv, '--json']);
+    const evaluated = JSON.parse(await cli(['eval', '--checkpoint', run, '--json']));
+    expect(evaluated.mIoU).toBe(serial.runs.plca.mIoU);
+    const log = readFileSync(join(run, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const validations = log.filter((e) => e.type === 'validation');
+    expect(validations.map((v) => v.step)).toEqual([1, 2]);
+    expect(validations.at(-1).metrics.mIoU).toBe(serial.runs.plca.mIoU);
+    expect(validations.map((v) => v.metrics.mIoU)).toEqual(serial.runs.plca.valCurve.map((p: { mIoU: number }) => p.mIoU));
+  });
 
   it('rejects a bad seed before doing any work', async () => {
     await expect(runDemo({ out: join(dir, 'bad'), seed: 1.5 })).rejects.toThrow(/seed must be an integer/);
@@ -96,7 +125,7 @@ describe('runMinicityBench (tiny)', () => {
     const best = (s: string) => Math.max(r.rows[0].perSeed[s], r.rows[2].perSeed[s]);
     expect(r.plcaMargin).toEqual({ 0: r.rows[1].perSeed['0'] - best('0'), 1: r.rows[1].perSeed['1'] - best('1') });
     // Same network only: GN PLCA against the GN control; no BN PLCA arm ran, so no BN entry.
-    expect(r.sameNetMargins).toEqual({ 'minicity-gn': { 0: r.rows[1].perSeed['0'] - r.rows[0].perSeed['0'], 1: r.rows[1].perSeed['1'] - r.rows[0].perSeed['1'] } });
+    expect(r.sameNetMargins).toEqual({ minicity_gn: { 0: r.rows[1].perSeed['0'] - r.rows[0].perSeed['0'], 1: r.rows[1].perSeed['1'] - r.rows[0].perSeed['1'] } });
     const saved = JSON.parse(readFileSync(join(dir, 'bench', 'bench.json'), 'utf8'));
     expect(saved.rows).toHaveLength(3);
     expect(readFileSync(join(dir, 'bench', 'bench.txt'), 'utf8')).toContain('BN net: + target BN statistics (control)');

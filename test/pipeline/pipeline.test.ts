@@ -78,7 +78,7 @@ describe('runTraining', () => {
     expect(vals.map((v) => v.step)).toEqual([2, 3]);
     for (const v of vals) {
       expect(v.metrics.mIoU).toBeGreaterThanOrEqual(0);
-      expect(v.metrics.mIoU).toBeLessThanOrEqual(1);
+      expect(v.metrics.mIoU).toBeLessThanOrEqual(100);
       expect(Number.isFinite(v.metrics.pixelAccuracy)).toBe(true);
       expect(Object.keys(v.metrics)).toContain('iou.road');
     }
@@ -126,7 +126,7 @@ describe('runEvaluation', () => {
     expect(m.classNames).toEqual([...CLASS_NAMES]);
     expect(m.perClassIoU).toHaveLength(19);
     expect(m.mIoU).toBeGreaterThanOrEqual(0);
-    expect(m.mIoU).toBeLessThanOrEqual(1);
+    expect(m.mIoU).toBeLessThanOrEqual(100);
     expect(m.pixelAccuracy).toBeGreaterThan(0);
     expect(m.pixels).toBe(3 * H * W);
     expect(m.mIoU16 === null || Number.isFinite(m.mIoU16)).toBe(true);

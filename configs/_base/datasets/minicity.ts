@@ -1,5 +1,6 @@
-// MiniCity, the embedded procedural benchmark (notes/minicity-prototype.md §5): 64×128 images,
-// 9 classes, "game" source → camera-style target at the mild gap k = 0.6. Input (x/255 − 0.5)/0.25.
+// MiniCity, the embedded procedural benchmark (docs/minicity.md): 64×128 images, 9 classes,
+// "game" source → camera-style target at the mild gap k = 0.6; 1000 training images per domain
+// and 200 validation images, as `plca demo`. Input (x/255 − 0.5)/0.25.
 import { defineConfig } from '../../../src/config/index.js';
 
 export default defineConfig({
@@ -13,7 +14,7 @@ export default defineConfig({
     flip: true,
     evalSize: [64, 128],
     normalization: { channelOrder: 'rgb', scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-    minicity: { targetGap: 0.6, trainImages: 2000, valImages: 300, size: [64, 128] },
+    minicity: { targetGap: 0.6, trainImages: 1000, valImages: 200, size: [64, 128] },
     workers: 0,
   },
 });

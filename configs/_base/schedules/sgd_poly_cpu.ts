@@ -1,5 +1,6 @@
-// A CPU-sized schedule (notes/minicity-prototype.md §2, §5): lr 0.02 for a small net trained
-// from scratch, poly 0.9 to 0 over the run, 4 source + 4 target images per update, 600 updates.
+// A CPU-sized schedule (docs/minicity.md): lr 0.02 for a small net trained from scratch, poly 0.9
+// to 0 over the run, 4 source + 4 target images per update, 600 updates; target-val scores every
+// 100 updates (the demo report's curve; never used to select a model).
 import { defineConfig } from '../../../src/config/index.js';
 
 export default defineConfig({
@@ -10,7 +11,7 @@ export default defineConfig({
     maxIters: 600,
     polyHorizon: 600,
     checkpointInterval: 200,
-    valInterval: 200,
+    valInterval: 100,
     logInterval: 10,
   },
 });

@@ -1,6 +1,8 @@
 /**
  * `plca demo` (= `npm start`) and `plca bench minicity`: the embedded MiniCity benchmark
- * (src/demo). Ctrl-C stops them at once (Node's default): a demo has nothing to resume.
+ * (src/demo). Each arm is a config of configs/ plus overrides; the flags below are overrides
+ * too (docs/minicity.md), and `--set` adds any other. Ctrl-C stops them at once (Node's
+ * default): a demo has nothing to resume, and the benchmark reuses its finished runs.
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
@@ -30,26 +32,25 @@ function parseGap(value: string): number {
 
 /** Options shared by `demo` and `bench minicity`. */
 function addMiniCityOptions(cmd: Parameters<CommandSpec['configure']>[0]): void {
-  cmd.option('--quick', 'about 2 minutes instead of ≤ 10 on 2 cores');
-  cmd.option('--k <gap>', 'target style gap (0 = source-like)', parseGap);
-  cmd.option('--target-style <file>', 'JSON overrides of the target style and scene parameters');
-  cmd.option('--steps <n>', 'updates per training run (overrides the preset)', parseInteger('--steps', 1));
-  cmd.option('--train-images <n>', 'source and target training images each', parseInteger('--train-images', 1));
-  cmd.option('--val-images <n>', 'target validation images', parseInteger('--val-images', 1));
-  cmd.option('--batch-size <n>', 'images per update from each domain', parseInteger('--batch-size', 1));
-  cmd.addOption(new Option('--weighting <name>', 'loss weights: scaled (β2 = 0.02, the default at this scale), paper, reference').choices(['scaled', 'paper', 'reference']));
+  cmd.option('--quick', '120 updates on 300 images per domain: about 2 minutes instead of about 7 on 2 cores');
+  cmd.option('--k <gap>', 'target style gap, 0 = source-like (data.minicity.targetGap)', parseGap);
+  cmd.option('--target-style <file>', 'JSON overrides of the target style and scene parameters (data.minicity.targetStyle)');
+  cmd.option('--steps <n>', 'updates per training run (train.maxIters and train.polyHorizon)', parseInteger('--steps', 1));
+  cmd.option('--train-images <n>', 'source and target training images each (data.minicity.trainImages)', parseInteger('--train-images', 1));
+  cmd.option('--val-images <n>', 'source and target validation images each (data.minicity.valImages)', parseInteger('--val-images', 1));
+  cmd.option('--batch-size <n>', 'images per update from each domain (train.batchSize)', parseInteger('--batch-size', 1));
+  cmd.addOption(new Option('--weighting <name>', 'loss weights (method.weights): scaled (β2 = 0.02, the default at this scale), paper, reference').choices(['scaled', 'paper', 'reference']));
   cmd.option('--jobs <n>', 'training runs side by side, each a process with cores/n threads (demo default: 2 on 2+ cores; bench: 1, needs --out)', parseInteger('--jobs', 1));
-  addCommonOptions(cmd, ['out', 'seed', 'backend', 'threads', 'json']);
+  addCommonOptions(cmd, ['set', 'out', 'seed', 'backend', 'threads', 'json']);
 }
 
-async function commonSettings(io: CliIo, o: MiniCityOptions) {
-  const { readTargetOverrideFile } = await import('../../minicity/index.js');
-  const targetStyle = o.targetStyle === undefined ? undefined : readTargetOverrideFile(requirePath(io, o.targetStyle, 'file', 'target style file'));
+function commonSettings(io: CliIo, o: MiniCityOptions) {
+  const targetStyle = o.targetStyle === undefined ? undefined : requirePath(io, o.targetStyle, 'file', 'target style file');
   const sizes = o.trainImages !== undefined || o.valImages !== undefined ? { train: o.trainImages, val: o.valImages } : undefined;
   return {
     quick: o.quick, k: o.k, targetStyle, steps: o.steps, sizes, batchSize: o.batchSize, weighting: o.weighting,
     out: o.out === undefined ? undefined : makeOutDir(userPath(io, o.out), '--out'), backend: o.backend === 'tensorflow' ? undefined : o.backend, threads: o.threads,
-    jobs: o.jobs,
+    jobs: o.jobs, set: o.set,
   };
 }
 
@@ -83,14 +84,18 @@ class RunBars {
 export const demoCommand: CommandSpec = {
   path: ['demo'],
   summary: 'MiniCity demo: train source-only and PLCA on generated street scenes, compare on the target domain, write results.json and report.html',
-  examples: ['plca demo --quick', 'plca demo --out runs/demo --seed 1 --json'],
+  examples: [
+    'plca demo --quick',
+    'plca demo --out runs/demo --seed 1 --json',
+    'plca demo --set method.weights.association=0.05   # any config key, for both arms',
+  ],
   configure: addMiniCityOptions,
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as MiniCityOptions;
     const { runDemo } = await import('../../demo/index.js');
     const bars = new RunBars(ctx.io, !o.json);
     const out = await runDemo({
-      ...(await commonSettings(ctx.io, o)), seed: o.seed,
+      ...commonSettings(ctx.io, o), seed: o.seed,
       log: (line) => bars.log(line),
       onProgress: (p) => {
         if (p.step !== undefined && p.maxIters !== undefined && p.arm !== undefined) {
@@ -126,6 +131,7 @@ export const benchMiniCityCommand: CommandSpec = {
     'plca bench minicity --ablation --seeds 3 --out runs/table1',
     'plca bench minicity --ablation --seeds 3 --jobs 2 --out runs/table1   # two single-threaded runs at a time',
     'plca bench minicity --quick --seeds 1 --json',
+    'plca bench minicity --only plca --seed-list 0 --set method.lsrLambda=5 --out runs/lsr5',
   ],
   configure: (cmd) => {
     cmd.option('--ablation', 'every arm of the paper\'s Table 1 plus the BN target-statistics control');
@@ -139,7 +145,7 @@ export const benchMiniCityCommand: CommandSpec = {
     const { runMinicityBench } = await import('../../demo/index.js');
     const bars = new RunBars(ctx.io, !o.json);
     const results = await runMinicityBench({
-      ...(await commonSettings(ctx.io, o)), ablation: o.ablation, seeds: o.seedList ?? o.seeds,
+      ...commonSettings(ctx.io, o), ablation: o.ablation, seeds: o.seedList ?? o.seeds,
       only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => bars.log(line),
       onProgress: (p) => {

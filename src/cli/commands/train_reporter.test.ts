@@ -13,7 +13,7 @@ const step = (n: number): StepEvent => ({
 });
 const events: TrainEvent[] = [
   start, step(1), step(2),
-  { type: 'validation', step: 2, metrics: { mIoU: 0.5, 'iou.road': 0.9 } },
+  { type: 'validation', step: 2, metrics: { mIoU: 50, 'iou.road': 90 } },
   { type: 'warning', step: 2, code: 'association_collapse', message: 'cover ratio low', value: 0.05 },
   step(3), step(4), { type: 'end', step: 4, checkpoint: '/runs/x/c', elapsedMs: 20 },
 ];
@@ -29,7 +29,7 @@ describe('train reporter', () => {
       'step 2/4 loss 0.5000 lr 1.00e-2 5 ms', 'step 4/4 loss 0.2500 lr 1.00e-2 5 ms',
     ]);
     // Per-class IoUs stay in the log file; the summary is printed.
-    expect(out.text()).toContain('validation at update 2: mIoU 0.5000\n');
+    expect(out.text()).toContain('validation at update 2: mIoU 50.0\n');
     expect(out.text()).toContain('plca: warning at update 2: cover ratio low');
     expect(out.text()).not.toContain('\r');
   });

@@ -40,7 +40,7 @@ export class TrainReporter {
         this.line(`plca: warning at update ${e.step}: ${e.message}`);
         break;
       case 'validation':
-        if (!this.opts.json) this.line(`validation at update ${e.step}: ${summaryMetrics(e.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+        if (!this.opts.json) this.line(`validation at update ${e.step}: ${summaryMetrics(e.metrics).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`);
         break;
       case 'checkpoint':
         if (this.opts.verbose) this.line(`checkpoint ${e.path}`);
@@ -67,6 +67,11 @@ export class TrainReporter {
 
 function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+/** A validation metric: a percentage (src/eval/metrics.ts), one decimal as every table prints it. */
+function pct(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(1) : String(v);
 }
 
 /** The summary numbers of a validation (per-class entries such as `iou.road` stay in the log file). */
