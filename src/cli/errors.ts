@@ -5,8 +5,9 @@
  */
 import { CommanderError } from 'commander';
 import { isPlcaError, PlcaError, type ErrorCode } from '../util/errors.js';
+import { InterruptedError, SIGNAL_EXIT } from './signals.js';
 
-/** Exit statuses. 130 = 128 + SIGINT, the shell convention for an interrupted program. */
+/** Exit statuses. 130 = 128 + SIGINT, the shell convention for an interrupted program (143 = 128 + SIGTERM, see signals.ts). */
 export const EXIT = {
   ok: 0,
   failure: 1,
@@ -88,8 +89,9 @@ export const DEFAULT_HINTS: Record<ErrorCode, string> = {
   PLCA_INTERNAL: 'this is a bug in plca: rerun with --verbose and report the output',
 };
 
-/** The exit status for an error: 130 for an interruption, 1 for everything else. */
+/** The exit status for an error: 128 + the signal for an interruption (130 Ctrl-C, 143 SIGTERM), 1 for everything else. */
 export function exitCodeFor(e: PlcaError): number {
+  if (e instanceof InterruptedError) return SIGNAL_EXIT[e.signal];
   return e.code === 'PLCA_INTERRUPTED' ? EXIT.interrupted : EXIT.failure;
 }
 

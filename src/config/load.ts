@@ -1,6 +1,6 @@
 /**
  * Config files: `.json`, or `.ts`/`.js`/`.mjs` modules whose default export is a UserConfig
- * (TypeScript files are loaded through tsx when the runtime does not read them itself).
+ * (TypeScript files are compiled on import by tsx, a dependency).
  */
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -28,12 +28,12 @@ export async function loadConfigFile(path: string): Promise<UserConfig> {
   if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
     let mod: { default?: unknown };
     try {
-      mod = await importModule(abs, ext);
+      mod = await importConfigModule(abs, ext);
     } catch (e) {
       // A syntax or import error in the user's module is a config problem, not a plca bug.
-      throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} could not be loaded: ${(e as Error).message.split('\n')[0]}`, {
+      throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path} could not be loaded: ${moduleErrorText(e)}`, {
         cause: e,
-        hint: 'check the file with `npx tsc --noEmit FILE`, or run with --verbose for the location',
+        hint: 'fix the file at the line named above (`npx tsc --noEmit FILE` checks its types too); --verbose shows the whole error',
       });
     }
     if (mod.default === undefined) {
@@ -43,23 +43,35 @@ export async function loadConfigFile(path: string): Promise<UserConfig> {
     }
     return mod.default as UserConfig;
   }
-  throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path}: unsupported extension "${ext}" (use .json or .ts)`);
+  throw new PlcaError('PLCA_CONFIG_INVALID', `config file ${path}: unsupported extension "${ext}"`, {
+    hint: 'write the config as .json, or as .ts/.js/.mjs with `export default defineConfig({...})`',
+  });
 }
 
 /**
- * Imports a config module. Plain Node (e.g. the library from dist/) cannot import TypeScript, and
- * the configs of configs/ are TypeScript: then tsx's `tsImport` loads that one file, without
- * registering anything process-wide. Under tsx or vitest the plain import works.
+ * Imports a config module. TypeScript goes through tsx's `tsImport`, so a .ts config loads the
+ * same from the compiled CLI (plain Node, no TS loader) as from the sources, and outside a
+ * `"type": "module"` package too; its default export may come wrapped once by the CommonJS interop.
  */
-async function importModule(abs: string, ext: string): Promise<{ default?: unknown }> {
+async function importConfigModule(abs: string, ext: string): Promise<{ default?: unknown }> {
   const url = pathToFileURL(abs).href;
-  try {
-    return (await import(url)) as { default?: unknown };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !(ext === '.ts' || ext === '.mts')) throw e;
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, import.meta.url)) as { default?: unknown };
-  }
+  if (ext !== '.ts' && ext !== '.mts') return (await import(url)) as { default?: unknown };
+  const { tsImport } = await import('tsx/esm/api');
+  const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  const inner = mod.default as { default?: unknown; __esModule?: boolean } | undefined;
+  return inner !== null && typeof inner === 'object' && 'default' in inner && (inner.__esModule === true || Object.keys(inner).length === 1)
+    ? { default: inner.default }
+    : mod;
+}
+
+/**
+ * The useful line of a module's load error: esbuild's `Transform failed with 1 error:` is
+ * followed by `FILE:LINE:COL: ERROR: what`, which is the part to show.
+ */
+export function moduleErrorText(e: unknown): string {
+  const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines.length > 1 && /^Transform failed/.test(lines[0])) return lines[1].replace(/: ERROR: /, ': ');
+  return lines[0] ?? 'unknown error';
 }
 
 /** `--config FILE` (optional) plus `--set k=v` overrides → ResolvedConfig. */

@@ -117,6 +117,15 @@ describe.concurrent('what --resume continues with', () => {
     expect(r.stderr).toContain('at update 4');
   }, TIMEOUT);
 
+  it('with --config and nothing there yet: starts the run (one command line for the first start and every restart)', async () => {
+    const fresh = join(dir, 'first-start');
+    const r = await runPlca(['train', '--config', 'configs/tiny_cpu_debug.ts', '--out', fresh, '--resume', '--set', 'data.val=null',
+      '--set', 'train.maxIters=1', '--set', 'train.polyHorizon=1', ...MORE.slice(0, 4)], { timeoutMs: TIMEOUT });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`plca: no checkpoint in ${fresh}; starting from update 0`);
+    expect(readdirSync(join(fresh, 'checkpoints'))).toContain(checkpointFileName(1));
+  }, TIMEOUT);
+
   it('neither config.json nor a checkpoint nor --config: says there is nothing to resume', async () => {
     const missing = join(dir, 'never-trained');
     const r = await runPlca(['train', '--out', missing, '--resume']);

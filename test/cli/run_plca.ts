@@ -1,10 +1,19 @@
-/** Runs the real `plca` binary in a child process, as a user would (node bin/plca.mjs …). */
+/**
+ * Runs the plca CLI in a child process, as a user would, from the sources: `node --import tsx
+ * src/cli/main.ts …`, the code bin/plca.mjs runs compiled (so the tests never run a stale dist/;
+ * launcher.test.ts checks the binary itself over a fresh build).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(REPO, 'bin', 'plca.mjs');
+/** The CLI entry the binary runs (compiled, from dist/). */
+export const ENTRY = join(REPO, 'src', 'cli', 'main.ts');
+/** tsx's loader by URL, so the child finds it from any working directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface PlcaResult {
   code: number | null;
@@ -20,13 +29,16 @@ export interface RunOptions {
   /** Called with the child and each stderr chunk so far (to send signals at the right moment). */
   onStderr?: (child: ChildProcess, stderrSoFar: string) => void;
   onStdout?: (child: ChildProcess, stdoutSoFar: string) => void;
+  /** What to start instead of the sources' entry, e.g. the installed binary: [file, ...args before the plca arguments]. */
+  launcher?: readonly string[];
   /** Run as another user (tests of permissions, which root would not meet). */
   user?: { uid: number; gid: number };
 }
 
 export function runPlca(args: string[], opts: RunOptions = {}): Promise<PlcaResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [cmd, ...pre] = opts.launcher ?? [process.execPath, '--import', TSX, ENTRY];
+    const child = spawn(cmd, [...pre, ...args], {
       cwd: opts.cwd ?? REPO,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /**
  * `plca train`: resolve the config, open the data, run the trainer with a progress bar, and
- * turn Ctrl-C into a checkpoint plus a message saying how to resume.
+ * turn Ctrl-C or SIGTERM into a checkpoint plus a message saying how to resume.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { PlcaError, isPlcaError } from '../../util/errors.js';
 import type { CliContext, CommandSpec } from '../command.js';
 import { addCommonOptions, type CommonOptions } from '../options.js';
 import { checkOutDir, makeOutDir } from '../out_path.js';
-import { installInterruptHandler } from '../signals.js';
+import { describeSignal, installInterruptHandler, InterruptedError } from '../signals.js';
 import { configOverrides, loadRunConfig } from './run_config.js';
 import { printJson, setupEngine, userPath } from './shared.js';
 import { TrainReporter } from './train_reporter.js';
@@ -21,7 +21,7 @@ interface TrainOptions extends CommonOptions {
 
 export const trainCommand: CommandSpec = {
   path: ['train'],
-  summary: 'train a segmentor (source-only, PLCA or an ablation) as the config says; Ctrl-C writes a checkpoint',
+  summary: 'train a segmentor (source-only, PLCA or an ablation) as the config says; Ctrl-C or SIGTERM writes a checkpoint',
   examples: [
     'plca train --config configs/tiny_cpu_debug.ts --out runs/tiny',
     'plca train --out runs/tiny --resume',
@@ -84,7 +84,7 @@ async function prepareRun(ctx: CliContext, o: TrainOptions): Promise<PreparedRun
   const point = findResumeCheckpoint(join(outDir, 'checkpoints'));
   const cfg = await resumeConfig(ctx, o, outDir, point);
   if (point === undefined) ctx.io.stderr.write(`plca: no checkpoint in ${outDir}; starting from update 0\n`);
-  return { cfg, outDir, resume: point ?? false };
+  return { cfg, outDir: makeOutDir(outDir, '--out'), resume: point ?? false };
 }
 
 /** A new run must not write over checkpoints of an earlier one (with or without latest.json). */
@@ -122,13 +122,21 @@ async function runTraining(ctx: CliContext, { cfg, outDir, resume }: PreparedRun
   const { runTraining: run } = await import('../../pipeline/index.js');
   const reporter = new TrainReporter(ctx.io.stderr, { json: o.json, verbose: o.verbose, logInterval: cfg.train.logInterval });
   const interrupt = installInterruptHandler(ctx.io.stderr, 'training', 'writing a checkpoint');
+  let stopped: { step: number; checkpoint: string } | undefined;
+  const onEvent = (e: TrainEvent) => {
+    if (e.type === 'interrupted') stopped = { step: e.step, checkpoint: e.checkpoint };
+    reporter.onEvent(e);
+  };
   try {
-    // The pipeline's streams give the event loop a turn per batch, so Ctrl-C is seen mid-run.
-    return await run(cfg, { outDir, signal: interrupt.signal, resume, onEvent: (e: TrainEvent) => reporter.onEvent(e) });
+    // The pipeline's streams give the event loop a turn per batch, so a signal is seen mid-run.
+    return await run(cfg, { outDir, signal: interrupt.signal, resume, onEvent });
   } catch (e) {
     reporter.stop();
-    if (isPlcaError(e) && e.code === 'PLCA_INTERRUPTED') {
-      throw new PlcaError('PLCA_INTERRUPTED', e.message, { hint: `resume with: plca train --out ${quote(outDir)} --resume` });
+    const signal = interrupt.received;
+    if (isPlcaError(e) && e.code === 'PLCA_INTERRUPTED' && signal !== undefined && stopped !== undefined) {
+      const how = signal === 'SIGINT' ? `interrupted by ${describeSignal(signal)}` : `stopped by ${describeSignal(signal)}`;
+      throw new InterruptedError(signal, `training ${how} after update ${stopped.step}; checkpoint written to ${stopped.checkpoint}`,
+        `resume with: plca train --out ${quote(outDir)} --resume`);
     }
     throw e;
   } finally {
