@@ -4,7 +4,7 @@
 // signals reach: the README's supervised launch (`exec plca train …`) gets SIGTERM to the
 // trainer, which writes a checkpoint and exits 143, reported as SIGTERM (not as Ctrl-C).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,13 +15,20 @@ let dir: string;
 let pkg: string; // the installed package: bin/, dist/, package.json, node_modules
 const TIMEOUT = 240_000;
 
-/** A package directory holding bin/plca.mjs and package.json, its dependencies linked in. */
+/**
+ * A package directory as npm installs it: package.json, bin/plca.mjs and the other entries of its
+ * "files" (linked), but neither src/ nor dist/ (the test adds what it checks); dependencies linked in.
+ */
 function packageDir(name: string): string {
   const root = join(dir, name);
   mkdirSync(join(root, 'bin'), { recursive: true });
   copyFileSync(join(REPO, 'bin', 'plca.mjs'), join(root, 'bin', 'plca.mjs'));
   chmodSync(join(root, 'bin', 'plca.mjs'), 0o755);
   copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
+  const { files } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { files: string[] };
+  for (const f of files) {
+    if (!['bin', 'src', 'dist'].includes(f) && existsSync(join(REPO, f))) symlinkSync(join(REPO, f), join(root, f));
+  }
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
   return root;
 }
