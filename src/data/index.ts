@@ -25,5 +25,6 @@ export {
 } from './transforms.js';
 export { hashSeed, mulberry32, permutation, type Rng } from './rng.js';
 export { prepareSample, type PipelineOptions, type PreparedSample } from './sample_pipeline.js';
+export type { Batch, BatchStream } from './batch.js';
 export { DataLoader, createLoader, toBatch, type LoaderOptions, type LoaderState } from './loader.js';
 export { checkDataset, checkDatasetParallel, checkDescriptor, checkItem, type ItemCheck, type CheckOptions, type CheckReport, type CheckProblem, type Histogram } from './check.js';

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { PlcaError } from '../util/errors.js';
-import type { Batch, BatchStream } from '../train/batch_stream.js';
+import type { Batch, BatchStream } from './batch.js';
 import { describeUnknownLabels, type DatasetDescriptor, type UnknownLabelReport } from './datasets/common.js';
 import { hashSeed, mulberry32, permutation } from './rng.js';
 import { prepareSample, type PipelineOptions, type PreparedSample, type SampleJob } from './sample_pipeline.js';

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PlcaError } from '../util/errors.js';
 import { prepareSample, type PipelineOptions } from './sample_pipeline.js';
-import { checkItem } from './check.js';
+import { checkItem } from './check_item.js';
 import type { DatasetDescriptor } from './datasets/common.js';
 import type { WorkerRequest } from './worker_pool.js';
 

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { PlcaError, type ErrorCode } from '../util/errors.js';
 import type { DatasetDescriptor } from './datasets/common.js';
 import type { PipelineOptions, PreparedSample, SampleJob } from './sample_pipeline.js';
-import type { ItemCheck } from './check.js';
+import type { ItemCheck } from './check_item.js';
 
 /** What a worker can be asked: prepare a training/eval sample, or check one item (`plca data check`). */
 export type WorkerRequest = { kind: 'sample'; job: SampleJob } | { kind: 'check'; item: number };

@@ -8,7 +8,9 @@ import { plcaObjective, type PlcaInputs, type PlcaObjectiveOptions } from './obj
 
 beforeAll(async () => { await initEngine({ backend: 'cpu' }); });
 
-function inputs(h = 4, w = 4): PlcaInputs {
+type Inputs = Required<Omit<PlcaInputs, 'labelT'>> & Pick<PlcaInputs, 'labelT'>;
+
+function inputs(h = 4, w = 4): Inputs {
   return tf.tidy(() => ({
     featS: tf.randomNormal([2, h, w, 6], 0, 1, 'float32', 1) as tf.Tensor4D,
     featT: tf.randomNormal([2, h, w, 6], 0, 1, 'float32', 2) as tf.Tensor4D,
@@ -18,7 +20,7 @@ function inputs(h = 4, w = 4): PlcaInputs {
     labelT: tf.randomUniform([2, 2 * h, 2 * w], 0, 4, 'int32', 6) as tf.Tensor3D,
   }));
 }
-const disposeInputs = (x: PlcaInputs) => tf.dispose(Object.values(x) as tf.Tensor[]);
+const disposeInputs = (x: Inputs) => tf.dispose(Object.values(x) as tf.Tensor[]);
 
 function values(x: PlcaInputs, opts: PlcaObjectiveOptions = {}) {
   const r = plcaObjective(x, opts);
@@ -37,8 +39,27 @@ describe('plcaObjective (Eq. 14)', () => {
     expect(total).toBeCloseTo(want, 5);
     const w = values(x, { weights: { lovasz: 2, association: 1, lsr: 0.5 } });
     expect(w.total).toBeCloseTo(terms.ce + 2 * terms.lovasz + terms.fass + terms.cass + 0.5 * (terms.lsrS + terms.lsrT), 5);
+    const ce = values(x, { weights: { ce: 3 } });
+    expect(ce.total).toBeCloseTo(want + 2 * terms.ce, 5);
     disposeInputs(x);
   });
+  it('the source-only baselines are the same function with the target terms off, from the source side alone', () => {
+    const x = inputs();
+    const off = { useFeatureAssociation: false, usePredictionAssociation: false, useLsr: false };
+    const full = values(x).terms;
+    const lov = values({ logitsS: x.logitsS, labelS: x.labelS }, off);
+    expect(Object.keys(lov.terms).sort()).toEqual(['ce', 'lovasz']);
+    expect(lov.terms).toEqual({ ce: full.ce, lovasz: full.lovasz });
+    expect(lov.total).toBeCloseTo(full.ce + 0.75 * full.lovasz, 5);
+    const ce = values({ logitsS: x.logitsS, labelS: x.labelS }, { ...off, useLovasz: false, weights: { ce: 2 } });
+    expect(ce.terms).toEqual({ ce: full.ce });
+    expect(ce.total).toBeCloseTo(2 * full.ce, 5);
+    // A target term without its inputs is an error naming what is missing.
+    expect(() => plcaObjective({ logitsS: x.logitsS, labelS: x.labelS }, { ...off, useLsr: true })).toThrow(/need logitsT/);
+    expect(() => plcaObjective({ logitsS: x.logitsS, labelS: x.labelS, logitsT: x.logitsT }, { ...off, useFeatureAssociation: true })).toThrow(/needs featS and featT/);
+    disposeInputs(x);
+  });
+
   it('ablation switches drop exactly their terms (paper Table 1)', () => {
     const x = inputs();
     const full = values(x).terms;

@@ -1,6 +1,7 @@
-// The full PLCA objective (Eq. 14), composed as the reference's `Solver.association` (§4.3 of
-// notes/reference-implementation.md): CE and Lovász on source logits upsampled to the label size;
-// feature (fass) and prediction (cass) associations and LSR on the feature grid. NHWC.
+// The PLCA objective (Eq. 14), composed as the reference's `Solver.association`: CE and Lovász on
+// source logits upsampled to the label size; feature (fass) and prediction (cass) associations and
+// LSR on the feature grid. Every ablation of Table 1, the source-only baselines (CE, CE + Lovász)
+// included, is this function with some terms off: Eq. 14 is assembled here and nowhere else. NHWC.
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinear, resizeNearestLabels } from '../engine/index.js';
 import { assertRank, assertSameShape } from '../util/assert.js';
@@ -12,18 +13,19 @@ import { lovaszSoftmax } from './lovasz_softmax.js';
 import { lsrLoss } from './lsr.js';
 import type { BlockRows } from './spatial_aggregation.js';
 
+/** The forward passes the objective reads; the target side only when a target term is on. */
 export interface PlcaInputs {
-  featS: tf.Tensor4D; // [N, h, w, C] backbone features (layer4), source
-  featT: tf.Tensor4D; // [N, h', w', C] target
   logitsS: tf.Tensor4D; // [N, h, w, K] stride-8 logits, source
-  logitsT: tf.Tensor4D; // [N, h', w', K] target
   labelS: tf.Tensor3D; // int32 [N, H, W] at full (crop) size, 255 = ignore
+  featS?: tf.Tensor4D; // [N, h, w, C] backbone features (layer4), source: feature association
+  featT?: tf.Tensor4D; // [N, h', w', C] target: feature association
+  logitsT?: tf.Tensor4D; // [N, h', w', K] target: prediction association, LSR
   labelT?: tf.Tensor3D; // int32 [N, H', W'] full size; diagnostics only, never in a loss
 }
 
 export interface PlcaObjectiveOptions {
-  /** β1 (Lovász), β2 (each association), β3 (each LSR), Eq. 14. @default {lovasz: 0.75, association: 0.1, lsr: 0.01} */
-  weights?: { lovasz?: number; association?: number; lsr?: number };
+  /** CE weight (1 in the paper), β1 (Lovász), β2 (each association), β3 (each LSR), Eq. 14. @default {ce: 1, lovasz: 0.75, association: 0.1, lsr: 0.01} */
+  weights?: { ce?: number; lovasz?: number; association?: number; lsr?: number };
   /** spatial aggregation share α (Eq. 7). @default 0.5 */
   alpha?: number;
   /** LSR λ (Eq. 13). @default 10 */
@@ -57,17 +59,26 @@ export interface PlcaObjective {
   diagnostics: { fass?: AssociationDiagnostics; cass?: AssociationDiagnostics };
 }
 
-function checkInputs(x: PlcaInputs): void {
+type Needed = { fass: boolean; target: boolean };
+
+/** The inputs the enabled terms need, checked; returned with the target side made non-optional where needed. */
+function checkInputs(x: PlcaInputs, need: Needed): void {
   const op = 'plcaObjective';
-  assertRank(x.featS, 4, op, 'featS', '[N,h,w,C]');
-  assertRank(x.featT, 4, op, 'featT', '[N,h,w,C]');
   assertRank(x.logitsS, 4, op, 'logitsS', '[N,h,w,K]');
-  assertRank(x.logitsT, 4, op, 'logitsT', '[N,h,w,K]');
   assertRank(x.labelS, 3, op, 'labelS', '[N,H,W]');
-  assertSameShape(x.featS, x.logitsS, op, ['featS', 'logitsS'], [0, 1, 2]);
-  assertSameShape(x.featT, x.logitsT, op, ['featT', 'logitsT'], [0, 1, 2]);
-  assertSameShape(x.logitsS, x.logitsT, op, ['logitsS', 'logitsT'], [3]);
-  check(x.labelS.shape[0] === x.featS.shape[0], op, `labelS batch ${x.labelS.shape[0]} differs from featS batch ${x.featS.shape[0]}`);
+  check(x.labelS.shape[0] === x.logitsS.shape[0], op, `labelS batch ${x.labelS.shape[0]} differs from logitsS batch ${x.logitsS.shape[0]}`);
+  if (need.fass) {
+    check(x.featS !== undefined && x.featT !== undefined, op, 'feature association needs featS and featT');
+    assertRank(x.featS!, 4, op, 'featS', '[N,h,w,C]');
+    assertRank(x.featT!, 4, op, 'featT', '[N,h,w,C]');
+    assertSameShape(x.featS!, x.logitsS, op, ['featS', 'logitsS'], [0, 1, 2]);
+  }
+  if (need.target) {
+    check(x.logitsT !== undefined, op, 'prediction association and LSR need logitsT');
+    assertRank(x.logitsT!, 4, op, 'logitsT', '[N,h,w,K]');
+    assertSameShape(x.logitsS, x.logitsT!, op, ['logitsS', 'logitsT'], [3]);
+    if (need.fass) assertSameShape(x.featT!, x.logitsT!, op, ['featT', 'logitsT'], [0, 1, 2]);
+  }
 }
 
 /** Bilinear resize by a scale factor (USE_DOWNSAMPLING); identity when s = 1. */
@@ -77,16 +88,21 @@ function scaled(x: tf.Tensor4D, s: number): tf.Tensor4D {
 }
 
 /**
- * L = L_ce + β1 L_lov + β2 (L_fass + L_cass) + β3 (L_lsr^s + L_lsr^t), as the reference composes it.
+ * L = w_ce L_ce + β1 L_lov + β2 (L_fass + L_cass) + β3 (L_lsr^s + L_lsr^t), as the reference
+ * composes it (w_ce = 1 in the paper). With every target term off it is the source-only
+ * baseline, L_ce (+ β1 L_lov), which needs only the source logits and labels.
  * Tensors in `terms` and `total` belong to the caller.
  * @see Eq. (14)
  */
 export function plcaObjective(x: PlcaInputs, opts: PlcaObjectiveOptions = {}): PlcaObjective {
-  checkInputs(x);
+  const on = {
+    fass: opts.useFeatureAssociation ?? true, cass: opts.usePredictionAssociation ?? true, lsr: opts.useLsr ?? true,
+  };
+  checkInputs(x, { fass: on.fass, target: on.cass || on.lsr });
   const s = opts.downsample ?? 1;
   check(s > 0 && s <= 1, 'plcaObjective', `downsample must lie in (0, 1], got ${s}`);
   const ignoreIndex = opts.ignoreIndex ?? 255;
-  const w = { lovasz: 0.75, association: 0.1, lsr: 0.01, ...opts.weights };
+  const w = { ce: 1, lovasz: 0.75, association: 0.1, lsr: 0.01, ...opts.weights };
   const terms: Record<string, tf.Scalar> = {};
   const diagnostics: PlcaObjective['diagnostics'] = {};
   const [, hl, wl] = x.labelS.shape;
@@ -95,34 +111,35 @@ export function plcaObjective(x: PlcaInputs, opts: PlcaObjectiveOptions = {}): P
     const up = resizeBilinear(x.logitsS, [hl, wl]);
     terms.ce = tf.keep(segCrossEntropy(up, x.labelS, { ignoreIndex }));
     if (opts.useLovasz ?? true) terms.lovasz = tf.keep(lovaszSoftmax(tf.softmax(up) as tf.Tensor4D, x.labelS, { ignoreIndex }));
-    const featS = scaled(x.featS, s);
-    const featT = scaled(x.featT, s);
-    const grid: [number, number] = [featS.shape[1], featS.shape[2]];
-    const labelSmall = resizeNearestLabels(x.labelS, grid);
-    const labelTSmall = x.labelT ? resizeNearestLabels(x.labelT, [featT.shape[1], featT.shape[2]]) : undefined;
+    if (!on.fass && !on.cass && !on.lsr) return; // the source-only baselines
+    // The association grid: the (scaled) feature grid, which the logits share.
+    const gridOf = (t: tf.Tensor4D): [number, number] => [Math.floor(t.shape[1] * s), Math.floor(t.shape[2] * s)];
+    const gridS = gridOf(x.logitsS);
+    const labelSmall = resizeNearestLabels(x.labelS, gridS);
+    const labelTSmall = x.labelT && x.logitsT ? resizeNearestLabels(x.labelT, gridOf(x.logitsT)) : undefined;
     const assoc: Omit<AssociationOptions, 'metric'> = {
       spagg: opts.spatialAggregation ?? true, alpha: opts.alpha ?? 0.5, ignoreIndex,
       mode: opts.associationMode ?? 'contrastive', blockRows: opts.blockRows,
     };
-    if (opts.useFeatureAssociation ?? true) {
-      const r = associationLoss(featS, featT, labelSmall, { ...assoc, metric: 'cos' }, labelTSmall);
+    if (on.fass) {
+      const r = associationLoss(scaled(x.featS!, s), scaled(x.featT!, s), labelSmall, { ...assoc, metric: 'cos' }, labelTSmall);
       terms.fass = tf.keep(r.loss);
       diagnostics.fass = r.diagnostics;
     }
-    if (opts.usePredictionAssociation ?? true) {
+    if (on.cass) {
       const probsS = tf.softmax(scaled(x.logitsS, s)) as tf.Tensor4D;
-      const probsT = tf.softmax(scaled(x.logitsT, s)) as tf.Tensor4D;
+      const probsT = tf.softmax(scaled(x.logitsT!, s)) as tf.Tensor4D;
       const r = associationLoss(probsS, probsT, labelSmall, { ...assoc, metric: 'kl' }, labelTSmall);
       terms.cass = tf.keep(r.loss);
       diagnostics.cass = r.diagnostics;
     }
-    if (opts.useLsr ?? true) {
+    if (on.lsr) {
       terms.lsrS = tf.keep(lsrLoss(x.logitsS, { lambda: opts.lsrLambda ?? 10 }));
-      terms.lsrT = tf.keep(lsrLoss(x.logitsT, { lambda: opts.lsrLambda ?? 10 }));
+      terms.lsrT = tf.keep(lsrLoss(x.logitsT!, { lambda: opts.lsrLambda ?? 10 }));
     }
   });
   const total = tf.tidy(() => {
-    let t: tf.Tensor = terms.ce;
+    let t: tf.Tensor = w.ce === 1 ? terms.ce : tf.mul(terms.ce, w.ce);
     if (terms.lovasz) t = tf.add(t, tf.mul(terms.lovasz, w.lovasz));
     const asso = [terms.fass, terms.cass].filter((v) => v !== undefined);
     for (const a of asso) t = tf.add(t, tf.mul(a, w.association));

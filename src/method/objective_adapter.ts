@@ -1,19 +1,30 @@
 /**
  * The method config → the losses module's options (src/losses is config-free by design), and
- * its results → the method's flat records.
+ * its results → the method's flat records. Eq. (14) itself is assembled in src/losses/objective.ts.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { lovaszSoftmax, plcaObjective, type PlcaInputs } from '../losses/index.js';
-import type { MethodConfig, MethodForward } from './plca_method.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedConfig } from '../config/index.js';
+import { plcaObjective, type PlcaInputs } from '../losses/index.js';
+
+export type MethodConfig = ResolvedConfig['method'];
+
+export interface MethodForward {
+  /** Weighted total, Eq. (14) restricted to the mode's terms. */
+  total: tf.Scalar;
+  /** Unweighted terms by name (ce, lovasz, fass, cass, lsrS, lsrT, ...). */
+  terms: Record<string, tf.Scalar>;
+  /** Association diagnostics as plain numbers (cover, positive, correct ratios). */
+  diagnostics: Record<string, number>;
+}
 
 /**
- * Eq. (14) with the mode's switches. β1 is passed in because it may be scaled for gradient
- * accumulation (reference §4.3); the CE weight, 1 in the paper, is applied here.
+ * Eq. (14) with the mode's switches (the source-only modes included). β1 is passed in because it
+ * may be scaled for gradient accumulation (`method.lovaszAccumScaling`).
  */
 export function objectiveTerms(x: PlcaInputs, cfg: MethodConfig, lovaszWeight: number): MethodForward {
   const s = cfg.switches;
   const out = plcaObjective(x, {
-    weights: { lovasz: lovaszWeight, association: cfg.weights.association, lsr: cfg.weights.lsr },
+    weights: { ce: cfg.weights.ce, lovasz: lovaszWeight, association: cfg.weights.association, lsr: cfg.weights.lsr },
     alpha: cfg.spatialAggAlpha,
     lsrLambda: cfg.lsrLambda,
     ignoreIndex: cfg.ignoreIndex,
@@ -25,12 +36,7 @@ export function objectiveTerms(x: PlcaInputs, cfg: MethodConfig, lovaszWeight: n
     spatialAggregation: s.spatialAgg,
     associationMode: s.simAssociation ? 'similarity' : 'contrastive',
   });
-  let total = out.total;
-  if (cfg.weights.ce !== 1) {
-    total = tf.tidy(() => tf.add(out.total, tf.mul(out.terms.ce, cfg.weights.ce - 1)) as tf.Scalar);
-    out.total.dispose();
-  }
-  return { total, terms: out.terms, diagnostics: flattenDiagnostics(out.diagnostics) };
+  return { total: out.total, terms: out.terms, diagnostics: flattenDiagnostics(out.diagnostics) };
 }
 
 /** `{fass: {coverRatio: …}}` → `{'fass.coverRatio': …}`, leaving out undefined figures. */
@@ -41,9 +47,4 @@ export function flattenDiagnostics(d: Record<string, object | undefined>): Recor
     for (const [k, v] of Object.entries(figures)) if (typeof v === 'number') flat[`${level}.${k}`] = v;
   }
   return flat;
-}
-
-/** Lovász-softmax (classes present, not per image) on the softmax of upsampled logits. */
-export function lovaszTerm(logitsUp: tf.Tensor4D, labels: tf.Tensor3D, ignoreIndex: number): tf.Scalar {
-  return tf.tidy(() => lovaszSoftmax(tf.softmax(logitsUp) as tf.Tensor4D, labels, { ignoreIndex }));
 }

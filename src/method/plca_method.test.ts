@@ -4,7 +4,7 @@ import { initEngine } from '../engine/index.js';
 import { createModel, type Segmentor } from '../models/index.js';
 import { resolveConfig, type MethodMode } from '../config/index.js';
 import { SyntheticStream } from '../train/synthetic_stream.js';
-import type { Batch } from '../train/batch_stream.js';
+import type { Batch } from '../data/batch.js';
 import { PlcaMethod, type MethodBatches } from './plca_method.js';
 import { PlcaError } from '../util/errors.js';
 

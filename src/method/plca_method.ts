@@ -10,30 +10,19 @@
  * only moves the BN running statistics (notes/minicity-prototype.md §2).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { resizeBilinear, softmaxCrossEntropy } from '../engine/index.js';
+import type { Batch } from '../data/batch.js';
 import type { Segmentor } from '../models/index.js';
-import type { Batch } from '../train/batch_stream.js';
-import type { ResolvedConfig } from '../config/index.js';
 import { needsTarget, usesObjective } from '../config/index.js';
 import { PlcaError } from '../util/errors.js';
-import { lovaszTerm, objectiveTerms } from './objective_adapter.js';
+import { objectiveTerms, type MethodConfig, type MethodForward } from './objective_adapter.js';
 
-export type MethodConfig = ResolvedConfig['method'];
+export type { MethodConfig, MethodForward } from './objective_adapter.js';
 
 export interface MethodBatches {
   /** Labelled source batch. */
   source: Batch;
   /** Unlabelled target batch; required when `needsTarget`. */
   target?: Batch;
-}
-
-export interface MethodForward {
-  /** Weighted total, Eq. (14) restricted to the mode's terms. */
-  total: tf.Scalar;
-  /** Unweighted terms by name (ce, lovasz, fass, cass, lsrS, lsrT, ...). */
-  terms: Record<string, tf.Scalar>;
-  /** Association diagnostics as plain numbers (cover, positive, correct ratios). */
-  diagnostics: Record<string, number>;
 }
 
 export interface MethodGradients {
@@ -66,33 +55,27 @@ export class PlcaMethod {
 
   /** Total, terms and diagnostics of one micro-batch; the caller tidies the tensors. */
   forward(b: MethodBatches, opts: ForwardOptions = {}): MethodForward {
+    const out = this.objective(b);
+    return opts.injectNanTerm === undefined ? out : poison(out, opts.injectNanTerm);
+  }
+
+  /** The mode's forward passes and Eq. (14) on them. */
+  private objective(b: MethodBatches): MethodForward {
     const labelS = this.sourceLabels(b.source);
     const s = this.cfg.switches;
     let out: MethodForward;
     if (usesObjective(s)) {
       const target = this.targetImages(b);
-      const tgt = this.model.apply(target, { training: true, updateStats: true }); // target first (§4.3)
+      const tgt = this.model.apply(target, { training: true, updateStats: true }); // target first (as the reference)
       const src = this.model.apply(b.source.images, { training: true, updateStats: true });
       out = objectiveTerms({ featS: src.features, featT: tgt.features, logitsS: src.logits, logitsT: tgt.logits, labelS, labelT: b.target?.labels },
         this.cfg, this.lovaszWeight);
     } else {
-      out = this.sourceOnly(b.source.images, labelS);
+      // The source-only modes: L^ce (+ β1 L^lov) on the source batch alone, the same Eq. (14) with the target terms off.
+      const src = this.model.apply(b.source.images, { training: true, updateStats: true });
+      out = objectiveTerms({ logitsS: src.logits, labelS }, this.cfg, this.lovaszWeight);
     }
-    return opts.injectNanTerm === undefined ? out : poison(out, opts.injectNanTerm);
-  }
-
-  /** L^ce (+ β1 L^lov) on the source batch, logits upsampled to the label size (Eq. (11)). */
-  private sourceOnly(images: tf.Tensor4D, labelS: tf.Tensor3D): MethodForward {
-    const { logits } = this.model.apply(images, { training: true, updateStats: true });
-    const [, h, w] = labelS.shape;
-    const up = resizeBilinear(logits, [h, w]);
-    const terms: Record<string, tf.Scalar> = { ce: softmaxCrossEntropy(up, labelS, { ignoreIndex: this.cfg.ignoreIndex }) };
-    let total = tf.mul(terms.ce, this.cfg.weights.ce) as tf.Scalar;
-    if (this.cfg.switches.lovasz) {
-      terms.lovasz = lovaszTerm(up, labelS, this.cfg.ignoreIndex);
-      total = tf.add(total, tf.mul(terms.lovasz, this.lovaszWeight));
-    }
-    return { total, terms, diagnostics: {} };
+    return out;
   }
 
   /**
@@ -111,11 +94,13 @@ export class PlcaMethod {
     let termValues: tf.Tensor | undefined;
     let diagnostics: Record<string, number> = {};
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(b, opts);
+      const raw = this.objective(b);
+      // The objective tf.keep()s its terms, which outlives the tape's tidy: disposed below (the
+      // unpoisoned ones too, when a term is poisoned).
+      termTensors = Object.values(raw.terms);
+      const out = opts.injectNanTerm === undefined ? raw : poison(raw, opts.injectNanTerm);
       termNames = Object.keys(out.terms);
-      // Terms may have been tf.keep()-ed by the objective, which outlives the tape's tidy: disposed below.
-      termTensors = termNames.map((n) => out.terms[n]);
-      termValues = tf.keep(tf.stack(termTensors));
+      termValues = tf.keep(tf.stack(termNames.map((n) => out.terms[n])));
       diagnostics = out.diagnostics;
       return out.total;
     }, [...this.model.params.values()]);

@@ -6,7 +6,7 @@
  * Tensors are NHWC.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, BatchStream } from '../train/batch_stream.js';
+import type { Batch, BatchStream } from '../data/batch.js';
 import { PlcaError } from '../util/errors.js';
 import { Rng, isRngState, type RngState } from './rng.js';
 import type { MiniCitySet } from './generator.js';

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { needsTarget, type ResolvedConfig } from '../config/index.js';
 import { createLoader, openDataset, type DataLoader } from '../data/index.js';
 import { createMiniCityStream, deriveSeed } from '../minicity/index.js';
-import type { Batch, BatchStream } from '../train/index.js';
+import type { Batch, BatchStream } from '../data/index.js';
 import { PlcaError } from '../util/errors.js';
 import { headClasses, trainIdToHeadLut } from './classes.js';
 import { miniCitySet } from './minicity_domain.js';

@@ -1,4 +1,4 @@
-export type { Batch, BatchStream } from './batch_stream.js';
+export type { Batch, BatchStream } from '../data/batch.js';
 export { train } from './trainer.js';
 export type { TrainIO, TrainOptions, TrainResult, Validator } from './trainer.js';
 export type { TrainEvent, StepEvent } from './events.js';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PlcaMethod } from '../method/index.js';
 import { PlcaError } from '../util/errors.js';
-import type { Batch, BatchStream } from './batch_stream.js';
+import type { Batch, BatchStream } from '../data/batch.js';
 
 export interface UpdateGradients {
   grads: Map<string, tf.Tensor>;

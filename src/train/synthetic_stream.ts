@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
-import type { Batch, BatchStream } from './batch_stream.js';
+import type { Batch, BatchStream } from '../data/batch.js';
 
 export interface SyntheticStreamOptions {
   /** @default 0 */ seed?: number;

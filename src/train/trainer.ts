@@ -8,7 +8,7 @@ import { saveResolvedConfig, type ResolvedConfig } from '../config/index.js';
 import { createModel, describePretrained, isTorchWeightsPath, loadPretrained, type Segmentor } from '../models/index.js';
 import { PlcaMethod } from '../method/index.js';
 import { PlcaError } from '../util/errors.js';
-import type { BatchStream } from './batch_stream.js';
+import type { BatchStream } from '../data/batch.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { findResumeCheckpoint, type ResumePoint } from './resume_point.js';
 import { RunLog, type TrainEvent } from './events.js';

@@ -13,7 +13,7 @@ import { createModel } from '../../src/models/index.js';
 import {
   configValidator, headClasses, miniCitySet, streamsFromConfig, trainIdToHeadLut, valSamplesFromConfig,
 } from '../../src/pipeline/index.js';
-import type { Batch } from '../../src/train/index.js';
+import type { Batch } from '../../src/data/index.js';
 import { PlcaError } from '../../src/util/errors.js';
 import { expectClose } from '../helpers/expect_tensors.js';
 

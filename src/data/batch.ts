@@ -1,6 +1,7 @@
 /**
- * The one interface through which batches reach the trainer. Datasets (src/data) and MiniCity
- * (src/minicity) implement it. Tensors are NHWC.
+ * The one interface through which batches reach the trainer (src/train) and the method
+ * (src/method). Datasets (loader.ts) and MiniCity (src/minicity) implement it. It lives here, in
+ * the lowest module that makes batches, so that every user imports it downward. Tensors are NHWC.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
