@@ -1,3 +1,9 @@
+// The engine's Node entry: registers Node's backends (src/browser.ts registers the browser's).
+import { setEnginePlatform } from './platform.js';
+import { nodePlatform } from './node_platform.js';
+
+setEnginePlatform(nodePlatform);
+
 export { initEngine, engineInfo, exitEngine } from './init.js';
 export type { EngineInfo, EngineOptions, BackendName } from './init.js';
 export {

@@ -1,19 +1,19 @@
-// Backend setup: picks the TF.js backend, enables wasm threads in Node, and installs the engine's
-// gradient and kernel fixes (notes/engine.md) so that every backend trains our networks correctly.
-import { availableParallelism } from 'node:os';
+// Backend setup: picks the TF.js backend for the platform (platform.ts: Node's or the browser's)
+// and installs the engine's gradient and kernel fixes (notes/engine.md) so that every backend
+// trains our networks correctly.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PlcaError } from '../util/errors.js';
 import { installGradients } from './gradients.js';
+import { enginePlatform } from './platform.js';
 import { registerWasmKernels } from './wasm_kernels.js';
-import { installOwnKernels } from './kernels/install.js';
 import type { KernelChoice } from './kernels/loader.js';
-import { registerThreadedWasm, unrefWorkers } from './wasm_threads.js';
 
-export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+/** Node: tensorflow (tfjs-node), wasm, cpu; a browser: webgpu, webgl, wasm, cpu. */
+export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'webgl' | 'webgpu';
 
 export interface EngineOptions {
-  /** @default 'auto' (tfjs-node when installed, else wasm) */
+  /** @default 'auto' (Node: tfjs-node when installed, else wasm; browser: webgpu, else webgl, else wasm) */
   backend?: BackendName;
   /**
    * wasm threads; 1 uses the single-threaded SIMD build.
@@ -22,6 +22,8 @@ export interface EngineOptions {
    * else the number of cores
    */
   threads?: number;
+  /** Browser only: where the tfjs-backend-wasm `.wasm` files are served (a prefix or a file → URL map). */
+  wasmPaths?: string | Record<string, string>;
 }
 
 export interface EngineInfo {
@@ -38,36 +40,10 @@ export interface EngineInfo {
 }
 
 let current: EngineInfo | undefined;
-let wasmRegistered = false;
 
 /** The engine in use, or undefined before `initEngine`. */
 export function engineInfo(): EngineInfo | undefined {
   return current;
-}
-
-function defaultThreads(): number {
-  const env = Number(process.env.PLCA_THREADS);
-  if (Number.isFinite(env) && env >= 1) return env;
-  return process.env.VITEST ? 1 : availableParallelism();
-}
-
-/** True when `@tensorflow/tfjs-node` (or -gpu) can be loaded; never installed by plca. */
-async function loadTfjsNode(): Promise<boolean> {
-  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      await import(/* @vite-ignore */ name);
-      return true;
-    } catch {
-      // not installed (or its native library is missing): try the next, then fall back to wasm
-    }
-  }
-  return false;
-}
-
-async function setupWasm(threads: number): Promise<void> {
-  // The threaded build is used from 2 threads on; 1 keeps tfjs's own single-threaded SIMD build.
-  if (threads > 1) await registerThreadedWasm(threads);
-  else await import('@tensorflow/tfjs-backend-wasm');
 }
 
 /**
@@ -78,41 +54,41 @@ async function setupWasm(threads: number): Promise<void> {
 export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
   const want = opts.backend ?? 'auto';
   if (current && (want === current.backend || (want === 'auto' && current.backend !== 'cpu'))) return current;
-  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
+  const platform = enginePlatform();
+  const threads = Math.max(1, Math.floor(opts.threads ?? platform.defaultThreads()));
   // tfjs-core registers no gradients by itself; the @tensorflow/tfjs bundle registers the stock
-  // ones into the same (CJS) tfjs-core instance. Ours must be installed after it, to replace.
+  // ones into the same tfjs-core instance. Ours must be installed after it, to replace.
   await import('@tensorflow/tfjs');
   installGradients();
-  let name: string = want;
-  if (want === 'auto') name = (await loadTfjsNode()) ? 'tensorflow' : 'wasm';
-  else if (want === 'tensorflow' && !(await loadTfjsNode())) {
-    throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', 'backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed', {
-      hint: 'install @tensorflow/tfjs-node, or use --backend wasm',
-    });
+  if (want !== 'auto' && !platform.known.includes(want)) throw unavailable(want, `is not available in ${platform.name === 'node' ? 'Node' : 'a browser'}`);
+  let name: string | undefined;
+  for (const candidate of want === 'auto' ? platform.auto : [want]) {
+    if (await platform.prepare(candidate, { threads, wasmPaths: opts.wasmPaths })) {
+      // A backend whose factory fails (no WebGL context, say) makes setBackend return false.
+      if (await tf.setBackend(candidate)) {
+        name = candidate;
+        break;
+      }
+      if (want !== 'auto') throw unavailable(want, 'could not be initialised');
+    } else if (want !== 'auto') {
+      throw unavailable(want, want === 'tensorflow' ? 'needs @tensorflow/tfjs-node, which is not installed' : 'is not available here');
+    }
   }
-  if (name === 'wasm' && !wasmRegistered) {
-    await setupWasm(threads);
-    wasmRegistered = true;
-  }
-  if (!(await tf.setBackend(name))) {
-    throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', `TF.js backend "${name}" could not be initialised`);
-  }
+  if (name === undefined) throw unavailable('auto', `found none of ${platform.auto.join(', ')}`);
   await tf.ready();
-  current = { backend: tf.getBackend(), threads: 1, simd: false, kernels: 'stock' };
-  if (name === 'wasm') {
-    registerWasmKernels();
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    current.threads = wasm.getThreadsCount();
-    current.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
-    current.kernels = await installOwnKernels(current.threads);
-    unrefWorkers();
-  } else if (name === 'cpu') {
+  if (name === 'wasm') registerWasmKernels();
+  else if (name === 'cpu') {
     // The cpu backend prints an advert for tfjs-node on its first write; plca picks its own backend.
     (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  } else if (name === 'tensorflow') {
-    current.threads = availableParallelism();
   }
+  current = { backend: tf.getBackend(), ...(await platform.describe(name)) };
   return current;
+}
+
+function unavailable(backend: string, why: string): PlcaError {
+  return new PlcaError('PLCA_BACKEND_UNAVAILABLE', `TF.js backend "${backend}" ${why}`, {
+    hint: enginePlatform().unavailableHint(backend),
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 // Inference: scores at a chosen input size, bilinearly upsampled to the label size, with or
 // without the reference's two-stage test-time aggregation. NHWC throughout.
 import * as tf from '@tensorflow/tfjs-core';
-import { resizeBilinear } from '../engine/index.js';
+import { resizeBilinear } from '../engine/ops.js';
 import { spatialAggregate, type BlockRows } from '../losses/index.js';
 import type { Segmentor } from '../models/index.js';
 import { assertRank } from '../util/assert.js';

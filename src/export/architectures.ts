@@ -3,9 +3,9 @@
 // same planning functions the registry uses (src/models) and `checkPlan` then verifies that the
 // plan's names and shapes are exactly the model's variables: a registry change that the exporter
 // does not know about fails loudly instead of exporting a different network.
-import {
-  MODELS, RESNET_TINY, RESNET_TINY_RATES, canonicalModelName, type ModelName, type NormKind, type Segmentor,
-} from '../models/index.js';
+import { MODELS, RESNET_TINY, RESNET_TINY_RATES, canonicalModelName, type ModelName } from '../models/registry.js';
+import type { NormKind } from '../models/module.js';
+import type { Segmentor } from '../models/segmentor.js';
 import { planResNet, RESNET101, type ResNetArch, type ResNetSpec } from '../models/backbones/resnet.js';
 import { DEEPLABV2_RATES, planAspp, type AsppSpec } from '../models/heads/deeplabv2_aspp.js';
 import { planMiniCity, type MiniCitySpec } from '../models/minicity_net.js';

@@ -26,7 +26,8 @@ export interface WeightEntry { name: string; shape: number[]; dtype: WeightDtype
 /** A graph tensor: the producing node's name and its static shape (batch = -1). */
 export interface GTensor { name: string; shape: number[] }
 
-const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+/** UTF-8 → base64 with web APIs only (the graph is built in browsers too). */
+const b64 = (s: string): string => btoa(Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join(''));
 const dims = (shape: readonly number[]) => ({ dim: shape.map((d) => ({ size: String(d) })) });
 
 /** Attr helpers, one per protobuf AttrValue case the op mappers read. */

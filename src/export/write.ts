@@ -9,26 +9,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join } from 'node:path';
 import { PlcaError } from '../util/errors.js';
 import type { GraphBuilder } from './graph_builder.js';
+import type { GraphModelJson } from './graph_model.js';
 
 /** tfjs-converter's default shard size (4 MiB): small enough for browser caches and CDNs. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
-
-/** A signature entry as model.json spells it. */
-export interface SignatureEntry { name: string; dtype: 'DT_FLOAT' | 'DT_INT32'; tensorShape: { dim: Array<{ size: string }> } }
-
-export interface GraphModelJson {
-  format: 'graph-model';
-  generatedBy: string;
-  convertedBy: string;
-  modelTopology: { node: unknown[]; library: Record<string, never>; versions: { producer: number; minConsumer: number } };
-  signature: { inputs: Record<string, SignatureEntry>; outputs: Record<string, SignatureEntry> };
-  userDefinedMetadata: Record<string, unknown>;
-  weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string }> }>;
-}
-
-export function signatureEntry(node: string, dtype: 'float32' | 'int32', shape: number[]): SignatureEntry {
-  return { name: `${node}:0`, dtype: dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32', tensorShape: { dim: shape.map((d) => ({ size: String(d) })) } };
-}
 
 /** Throws unless `outDir` is free for an export (no model.json) or `overwrite` is set. */
 export function checkTarget(outDir: string, overwrite: boolean): void {

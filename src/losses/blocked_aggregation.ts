@@ -1,7 +1,7 @@
 // Memory-bounded spatial aggregation (Eq. 7–8) of one image: receiving rows in blocks, the custom
 // gradient recomputes each block of the [L, L] weights. Layout: rows are pixels, [L, C].
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul } from '../engine/index.js';
+import { matmul } from '../engine/ops.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
 import { KL_EPS, l2Normalize, l2NormalizeBackward } from './similarity.js';
 

@@ -4,7 +4,7 @@
 // forward pass keeps only O(L1 + L2) statistics (accumulated in float64 on the JS side), and the
 // custom gradient recomputes each block. Layout: rows are pixels, [L, C].
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul } from '../engine/index.js';
+import { matmul } from '../engine/ops.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
 import { accumulate } from './blocked_aggregation.js';
 import { KL_EPS, l2Normalize, l2NormalizeBackward } from './similarity.js';

@@ -1,6 +1,6 @@
 // Source cross-entropy with an ignore label (Eq. 11), on the engine's softmaxCrossEntropy. NHWC.
 import type * as tf from '@tensorflow/tfjs-core';
-import { softmaxCrossEntropy } from '../engine/index.js';
+import { softmaxCrossEntropy } from '../engine/ops.js';
 import { assertRank } from '../util/assert.js';
 import { check } from '../util/errors.js';
 

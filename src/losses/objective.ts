@@ -3,7 +3,7 @@
 // LSR on the feature grid. Every ablation of Table 1, the source-only baselines (CE, CE + Lovász)
 // included, is this function with some terms off: Eq. 14 is assembled here and nowhere else. NHWC.
 import * as tf from '@tensorflow/tfjs-core';
-import { resizeBilinear, resizeNearestLabels } from '../engine/index.js';
+import { resizeBilinear, resizeNearestLabels } from '../engine/ops.js';
 import { assertRank, assertSameShape } from '../util/assert.js';
 import { check } from '../util/errors.js';
 import { associationLoss, type AssociationOptions } from './association.js';

@@ -1,7 +1,7 @@
 // Pixel similarities between two feature maps (NHWC inputs, [N, L1, L2] outputs, L = H·W in
 // row-major pixel order). The reference computes these in NCHW; the flat pixel index is the same.
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul } from '../engine/index.js';
+import { matmul } from '../engine/ops.js';
 import { assertRank, assertSameShape } from '../util/assert.js';
 
 /** Epsilon inside the logarithm of the negative KL (Eq. 9), as the reference's `compute_sim_mat_kl`. */

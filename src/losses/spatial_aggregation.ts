@@ -2,7 +2,7 @@
 // Ported from: kgl-prml/Pixel-Level-Cycle-Association solver/loss.py (AssociationLoss.spatial_agg)
 // Changes: NHWC; large maps take a row-blocked path with a recomputing custom gradient.
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul } from '../engine/index.js';
+import { matmul } from '../engine/ops.js';
 import { assertRank } from '../util/assert.js';
 import { check } from '../util/errors.js';
 import { contrastSoftmax } from './contrast_normalize.js';

@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.js';
 import type { Segmentor } from '../models/index.js';
-import { needsTarget, usesObjective } from '../config/index.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { needsTarget, usesObjective } from '../config/modes.js';
 import { PlcaError } from '../util/errors.js';
 import { objectiveTerms, type MethodConfig, type MethodForward } from './objective_adapter.js';
 

@@ -15,8 +15,8 @@ export type {
 } from './params.js';
 export {
   DEFAULT_GAP_K, lerpParams, targetStyle, targetScene, domainParams, applyOverride, parseTargetOverride,
-  readTargetOverrideFile,
 } from './target.js';
+export { readTargetOverrideFile } from './target_file.js';
 export { sampleLayout } from './layout.js';
 export type { SceneLayout, SceneObject, Part, PartRole, ObjectKind } from './layout.js';
 export {

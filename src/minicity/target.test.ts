@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
-  targetStyle, targetScene, domainParams, parseTargetOverride, readTargetOverrideFile, lerpParams,
+  targetStyle, targetScene, domainParams, parseTargetOverride, lerpParams,
 } from './target.js';
+import { readTargetOverrideFile } from './target_file.js';
 import { STYLE_SRC, STYLE_TGT_K1, SCENE_SRC, SCENE_TGT, styleParamsSchema, sceneParamsSchema } from './params.js';
 
 /** Every number in a parameter record, keyed by its path. */

@@ -3,7 +3,6 @@
  * field (colours and ranges element-wise), then a user override on top. k = 0 is the source
  * style; k = 0.6 is the benchmark default (prototype §5); k > 1 extrapolates.
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
 import { PlcaError } from '../util/errors.js';
 import {
   SCENE_SRC, SCENE_TGT, STYLE_SRC, STYLE_TGT_K1, styleParamsSchema, sceneParamsSchema, targetOverrideSchema,
@@ -111,19 +110,6 @@ export function domainParams(
 /** Validates a parsed JSON override; errors name the source, the key path and what is wrong. */
 export function parseTargetOverride(json: unknown, source = 'override'): TargetOverride {
   return validated(targetOverrideSchema, json, source);
-}
-
-/** Reads and validates a `--target-style FILE.json`. */
-export function readTargetOverrideFile(path: string): TargetOverride {
-  if (!existsSync(path)) throw new PlcaError('PLCA_FILE_NOT_FOUND', `target style file not found: ${path}`);
-  if (!statSync(path).isFile()) throw new PlcaError('PLCA_FILE_UNREADABLE', `target style file is not a file: ${path}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new PlcaError('PLCA_CONFIG_INVALID', `target style file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseTargetOverride(json, path);
 }
 
 interface Schema<T> {

@@ -7,7 +7,7 @@
 // layer specs that planning returned. We do not use tfjs-layers: its Conv2D cannot be
 // differentiated when dilated, and the engine's ops (src/engine) carry the gradient fixes.
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, groupNorm } from '../engine/index.js';
+import { batchNorm, conv2d, groupNorm } from '../engine/ops.js';
 import { PlcaError } from '../util/errors.js';
 import { InitRng } from './rng.js';
 

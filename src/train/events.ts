@@ -3,8 +3,6 @@
  * from the `step` records); the JSONL file gets every record except `step` records between
  * log intervals.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 
 export interface StepEvent {
   type: 'step';
@@ -42,14 +40,12 @@ export type TrainEvent =
   | { type: 'interrupted'; step: number; checkpoint: string }
   | { type: 'end'; step: number; checkpoint: string; elapsedMs: number };
 
-/** Writes records to a JSONL file (appending, so a resumed run continues the same log) and to `onEvent`. */
+/** Hands records to the run's log (a JSONL file in a run directory) and to `onEvent`. */
 export class RunLog {
-  constructor(readonly path: string, private readonly onEvent?: (e: TrainEvent) => void) {
-    mkdirSync(dirname(path), { recursive: true });
-  }
+  constructor(private readonly append: (record: Record<string, unknown>) => void, private readonly onEvent?: (e: TrainEvent) => void) {}
 
-  emit(e: TrainEvent, toFile = true): void {
-    if (toFile) appendFileSync(this.path, `${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+  emit(e: TrainEvent, toLog = true): void {
+    if (toLog) this.append({ time: new Date().toISOString(), ...e });
     this.onEvent?.(e);
   }
 }

@@ -1,4 +1,7 @@
+// The Node entry of src/train: run directories are the default store (file_store.ts registers them).
 export type { Batch, BatchStream } from '../data/batch.js';
+export { FileRunStore } from './file_store.js';
+export { MemoryRunStore, type RunStore, type PretrainedLoad } from './run_store.js';
 export { train } from './trainer.js';
 export type { TrainIO, TrainOptions, TrainResult, Validator } from './trainer.js';
 export type { TrainEvent, StepEvent } from './events.js';

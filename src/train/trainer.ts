@@ -3,17 +3,16 @@
  * update's gradient, check it, apply it, log, validate, checkpoint. Resumable bit for bit: a
  * checkpoint holds the weights, BN statistics, momentum buffers, step and stream states.
  */
-import { join } from 'node:path';
-import { saveResolvedConfig, type ResolvedConfig } from '../config/index.js';
-import { createModel, describePretrained, isTorchWeightsPath, loadPretrained, type Segmentor } from '../models/index.js';
-import { PlcaMethod } from '../method/index.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { createModel } from '../models/registry.js';
+import type { Segmentor } from '../models/segmentor.js';
+import { PlcaMethod } from '../method/plca_method.js';
 import { PlcaError } from '../util/errors.js';
 import type { BatchStream } from '../data/batch.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { findResumeCheckpoint, type ResumePoint } from './resume_point.js';
+import type { ResumePoint } from './resume_point.js';
 import { RunLog, type TrainEvent } from './events.js';
 import { polyLr } from './lr_schedule.js';
-import { restoreModel } from './restore.js';
+import { openRunStore, type RunStore } from './run_store.js';
 import { assignGroup, checkGroup, snapshotTensors } from './model_state.js';
 import { Sgd } from './sgd.js';
 import { accumulateGradients, firstNonFinite, nanError } from './step.js';
@@ -26,8 +25,10 @@ export interface TrainIO {
   source: BatchStream;
   /** Unlabelled target batches; required by every mode but source_only(_lovasz). */
   target?: BatchStream;
-  /** Run directory: config.json, train_log.jsonl, checkpoints/. */
-  outDir: string;
+  /** Run directory: config.json, train_log.jsonl, checkpoints/ (Node). */
+  outDir?: string;
+  /** Where the run is kept instead of `outDir` (e.g. a MemoryRunStore in a browser). */
+  store?: RunStore;
   /** The model to train; by default `createModel(cfg.model.name, {numClasses, seed: cfg.train.seed})`. */
   model?: Segmentor;
   validate?: Validator;
@@ -88,7 +89,7 @@ class Run {
   private readonly method: PlcaMethod;
   private readonly sgd: Sgd;
   private readonly log: RunLog;
-  private readonly ckptDir: string;
+  private readonly store: RunStore;
   private readonly lrMult: Map<string, number>;
   private readonly t0 = Date.now();
   private readonly losses: number[] = [];
@@ -107,38 +108,32 @@ class Run {
     }
     this.lrMult = classifierMultipliers(model, cfg);
     this.sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
-    this.ckptDir = join(io.outDir, 'checkpoints');
-    this.log = new RunLog(join(io.outDir, 'train_log.jsonl'), opts.onEvent);
+    this.store = openRunStore(io);
+    this.log = new RunLog((r) => this.store.appendLog(r), opts.onEvent);
   }
 
   /** Finds the checkpoint to resume from (before anything is written), saves the resolved config, then resumes or loads pretrained weights. */
   start(): void {
     const { resume } = this.opts;
-    const point = typeof resume === 'object' ? resume : resume ? findResumeCheckpoint(this.ckptDir) : undefined;
-    saveResolvedConfig(this.io.outDir, this.cfg);
+    const point = typeof resume === 'object' ? resume : resume ? this.store.resumePoint() : undefined;
+    this.store.saveConfig(this.cfg);
     const resumedFrom = point?.file ?? null;
     if (resumedFrom !== null) {
-      this.step = restoreRun(resumedFrom, this.model, this.sgd, this.io);
+      this.step = restoreRun(this.store, resumedFrom, this.model, this.sgd, this.io);
       this.lastCkpt = resumedFrom;
       this.savedStep = this.step;
     } else if (this.cfg.model.pretrained !== null) {
       this.loadPretrained(this.cfg.model.pretrained);
     }
     const params = [...this.model.params.values()].reduce((a, v) => a + v.size, 0);
-    this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.io.outDir,
+    this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.store.location,
       model: this.model.name, mode: this.cfg.method.mode, params, notes: point?.notes ?? [] });
   }
 
   /** A plca checkpoint, or a PyTorch file (e.g. the reference's ImageNet init) loaded non-strictly and logged. */
   private loadPretrained(path: string): void {
-    if (!isTorchWeightsPath(path)) {
-      restoreModel(this.model, path);
-      return;
-    }
-    const r = loadPretrained(this.model, path);
-    this.log.emit({ type: 'pretrained', step: this.step, file: path, format: r.format, convention: r.convention,
-      loaded: r.loaded.length, missing: r.missing.length, unexpected: r.unexpected.length, skipped: r.skipped.length,
-      message: describePretrained(r) });
+    const r = this.store.loadPretrained(this.model, path);
+    if (r !== undefined) this.log.emit({ type: 'pretrained', step: this.step, file: path, ...r });
   }
 
   /** One optimiser update: LR, accumulated gradient, NaN check, SGD, log. */
@@ -191,7 +186,7 @@ class Run {
   save(): string {
     if (this.lastCkpt !== null && this.savedStep === this.step) return this.lastCkpt;
     const m = this.model;
-    this.lastCkpt = saveCheckpoint(this.ckptDir, {
+    this.lastCkpt = this.store.saveCheckpoint({
       step: this.step, modelName: m.name, config: this.cfg,
       groups: { params: snapshotTensors(m.params), state: snapshotTensors(m.state), momentum: snapshotTensors(this.sgd.state()) },
       streams: { source: this.io.source.state(), target: this.io.target?.state() ?? null },
@@ -238,8 +233,8 @@ function classifierMultipliers(model: Segmentor, cfg: ResolvedConfig): Map<strin
 }
 
 /** Restores model, optimiser and streams from a checkpoint; returns its step. */
-function restoreRun(file: string, model: Segmentor, sgd: Sgd, io: TrainIO): number {
-  const ck = loadCheckpoint(file);
+function restoreRun(store: RunStore, file: string, model: Segmentor, sgd: Sgd, io: TrainIO): number {
+  const ck = store.loadCheckpoint(file);
   checkGroup(model.params, ck.groups.params, 'parameter', file);
   checkGroup(model.state, ck.groups.state, 'state variable', file);
   const momentum = ck.groups.momentum ?? new Map();

@@ -11,9 +11,8 @@
 // stock kernel or to conv_grad.ts's composition.
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry } from '../conv_geometry.js';
-import {
-  A_DENSE, A_DENSE_T, A_IM2COL, A_IM2COL_T, B_DENSE, B_DENSE_T, B_TAP_T, C_SCATTER, type Im2col, type KernelRuntime,
-} from './runtime.js';
+import type { KernelRuntime } from './runtime.js';
+import { A_DENSE, A_DENSE_T, A_IM2COL, A_IM2COL_T, B_DENSE, B_DENSE_T, B_TAP_T, C_SCATTER, type Im2col } from './views.js';
 
 /** The wasm backend, as far as these kernels need it. */
 interface WasmBackend extends tf.KernelBackend {

@@ -6,18 +6,9 @@ import { PlcaError } from '../../util/errors.js';
 import { compileKernels, instantiateKernels, type KernelVariant } from './loader.js';
 import { KernelPool } from './pool.js';
 
-/** Operand views, as the C enums. */
-export const A_DENSE = 0; export const A_DENSE_T = 1; export const A_IM2COL = 2; export const A_IM2COL_T = 3;
-export const B_DENSE = 0; export const B_DENSE_T = 1; export const B_TAP_T = 2;
-export const C_DENSE = 0; export const C_SCATTER = 1;
-
-/** Convolution geometry of the im2col views (see `Job` in gemm.c). */
-export interface Im2col {
-  n: number; h: number; w: number; c: number; // source [n, h, w, c]
-  oh: number; ow: number; // the pixel grid the GEMM indexes
-  kh: number; kw: number; sh: number; sw: number;
-  offH: number; offW: number; stepH: number; stepW: number;
-}
+export { A_DENSE, A_DENSE_T, A_IM2COL, A_IM2COL_T, B_DENSE, B_DENSE_T, B_TAP_T, C_DENSE, C_SCATTER } from './views.js';
+import { C_DENSE, type Im2col } from './views.js';
+export type { Im2col } from './views.js';
 
 /** C (+)= A·B over views of tensors in the wasm heap (byte addresses). */
 export interface GemmJob {
