@@ -143,7 +143,7 @@ export async function segmentImage(model: ExecutableModel, img: RgbImage, info: 
 }
 
 /** RGBA pixels of the image with the mask blended over it (`alpha` of the class colour). */
-export function maskOverlay(img: RgbImage, labels: ArrayLike<number>, colors: readonly Rgb[], alpha = 0.55): Uint8ClampedArray {
+export function maskOverlay(img: RgbImage, labels: ArrayLike<number>, colors: readonly Rgb[], alpha = 0.55): Uint8ClampedArray<ArrayBuffer> {
   const n = img.width * img.height;
   const out = new Uint8ClampedArray(4 * n);
   for (let i = 0; i < n; i++) {
