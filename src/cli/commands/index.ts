@@ -10,9 +10,10 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { predictCommand } from './predict.js';
 import { exportCommand } from './export.js';
+import { serveCommand } from './serve.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  demoCommand, trainCommand, evalCommand, predictCommand, exportCommand,
+  demoCommand, trainCommand, evalCommand, predictCommand, exportCommand, serveCommand,
   dataCheckCommand, modelInfoCommand, modelListCommand, modelImportCommand,
   benchEngineCommand, benchMiniCityCommand, configPrintCommand,
 ];
