@@ -2,7 +2,7 @@
 // `plca bench minicity` (docs/minicity.md). Deviations from the paper, both for scale:
 // association weight β2 = 0.02 (0.1 was unstable at this scale), and association on the
 // stride-8 grid (associationScale 0.5 of the stride-4 features, the reference's downsampling path).
-import { defineConfig, mergeConfigs } from '../src/config/index.js';
+import { defineConfig, mergeConfigs } from '../src/config/define_config.js';
 import data from './_base/datasets/minicity.js';
 import schedule from './_base/schedules/sgd_poly_cpu.js';
 import runtime from './_base/runtime.js';

@@ -1,7 +1,7 @@
 // The fair baseline for minicity_plca.ts: source-only CE + Lovász, same net, data and schedule —
 // the source-only arm of `plca demo` (docs/minicity.md). With a BatchNorm net, compare with the
 // 'source_only_lovasz_tgtbn' control too.
-import { defineConfig, mergeConfigs } from '../src/config/index.js';
+import { defineConfig, mergeConfigs } from '../src/config/define_config.js';
 import plca from './minicity_plca.js';
 
 export default defineConfig(mergeConfigs(plca, {

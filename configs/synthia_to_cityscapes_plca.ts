@@ -1,6 +1,6 @@
 // The paper's SYNTHIA→Cityscapes PLCA run: 16 classes, 8 of 10 poly epochs (reference §4.9);
 // the objective as gta5_to_cityscapes_plca.ts.
-import { defineConfig, mergeConfigs } from '../src/config/index.js';
+import { defineConfig, mergeConfigs } from '../src/config/define_config.js';
 import model from './_base/models/deeplabv2_r101.js';
 import data from './_base/datasets/synthia_to_cityscapes.js';
 import schedule from './_base/schedules/sgd_poly_synthia.js';

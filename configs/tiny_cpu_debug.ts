@@ -1,6 +1,6 @@
 // A smoke run that finishes in seconds on a laptop CPU: the small net on small MiniCity images,
 // every term of the objective on, a handful of updates, checkpoints and logs at every step.
-import { defineConfig, mergeConfigs } from '../src/config/index.js';
+import { defineConfig, mergeConfigs } from '../src/config/define_config.js';
 import minicity from './minicity_plca.js';
 
 export default defineConfig(mergeConfigs(minicity, {

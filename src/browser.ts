@@ -65,6 +65,24 @@ export type { BuiltGraphModel, ExportOptions } from './export/graph_model.js';
 export { exportedModelInfo, segmentImage, modelInput, maskOverlay, resizeLabels, toRgbImage } from './export/segment.js';
 export type { ExportedModelInfo, ExecutableModel, Segmentation } from './export/segment.js';
 
+// MiniCity arms in the page: the configs' specs and overrides, trained into a RunStore
+export {
+  DEMO_ARMS, ABLATION_ARMS, WEIGHTINGS, QUICK, settingsOverrides, miniCitySettings, armCommand, findArms, weightingName,
+} from './demo/arm_specs.js';
+export type { ArmSpec, MiniCitySettings, WeightingName } from './demo/arm_specs.js';
+export { runArmInStore } from './demo/memory_arm.js';
+export type { ArmHistory, MemoryArmOptions } from './demo/memory_arm.js';
+export { armMetrics } from './demo/arm_result.js';
+export type { ArmResult, ArmMetrics } from './demo/arm_result.js';
+export { detectCollapse } from './demo/collapse.js';
+export type { CollapseReport, CurvePoint } from './demo/collapse.js';
+export { DEMO_CLASS_NAMES } from './demo/results.js';
+export { headClasses } from './pipeline/classes.js';
+export type { HeadClasses } from './pipeline/classes.js';
+export { generateMiniCitySet, miniCityStream, miniCityValSamples, MINICITY_SPLITS } from './pipeline/minicity_data.js';
+export { setValidator } from './pipeline/validation.js';
+export { exportOptionsFor } from './pipeline/export_options.js';
+
 // report charts
-export { lineChart, smooth } from './demo/svg.js';
+export { escapeHtml, lineChart, smooth } from './demo/svg.js';
 export type { Series, ChartOptions } from './demo/svg.js';

@@ -11,6 +11,8 @@ export {
 } from './arms.js';
 export type { ArmSpec, MiniCitySettings, MiniCityRunOptions, WeightingName } from './arms.js';
 export { runArm, armMetrics } from './run_arm.js';
+export { runArmInStore } from './memory_arm.js';
+export type { ArmHistory, MemoryArmOptions } from './memory_arm.js';
 export type { ArmResult, ArmRunOptions, ArmMetrics } from './run_arm.js';
 export { detectCollapse } from './collapse.js';
 export type { CollapseReport, CurvePoint } from './collapse.js';

@@ -2,7 +2,7 @@
  * The demo's `results.json`: the two arms' target-val scores at the last step, the gain, the
  * settings and the label-free diagnostics (collapse checks, cover ratios). Scores are percent.
  */
-import { headClasses } from '../pipeline/index.js';
+import { headClasses } from '../pipeline/classes.js';
 import type { ArmResult } from './run_arm.js';
 
 /** MiniCity's 9 classes in the head's order (Cityscapes names). */

@@ -7,15 +7,16 @@
  */
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/index.js';
-import type { Metrics } from '../eval/index.js';
 import type { Segmentor } from '../models/index.js';
 import { miniCitySet, predictImage, runEvaluation, runTraining } from '../pipeline/index.js';
 import { setSample } from '../minicity/index.js';
-import type { StepEvent, TrainEvent } from '../train/index.js';
+import type { TrainEvent } from '../train/index.js';
+import { armMetrics, curvePoint, type ArmResult } from './arm_result.js';
 import { armConfig, type ArmSpec } from './arms.js';
-import { detectCollapse, type CollapseReport, type CurvePoint } from './collapse.js';
+import { detectCollapse, type CurvePoint } from './collapse.js';
 
 export type { CurvePoint } from './collapse.js';
+export { armMetrics, type ArmMetrics, type ArmResult } from './arm_result.js';
 
 export interface ArmRunOptions {
   /** run directory of this arm (config.json, train_log.jsonl, checkpoints/) */
@@ -30,64 +31,6 @@ export interface ArmRunOptions {
   keepPredictions?: number;
   onEvent?: (e: TrainEvent) => void;
   signal?: AbortSignal;
-}
-
-export interface ArmMetrics {
-  /** mean IoU over the head's classes, % */
-  mIoU: number;
-  /** IoU in % by class name (null when the class is absent from labels and predictions) */
-  perClass: Record<string, number | null>;
-  /** % */
-  pixelAccuracy: number;
-  images: number;
-  /** share of predicted pixels per class index (label-free: a collapse signal) */
-  predictedShares: number[];
-}
-
-export interface ArmResult {
-  key: string;
-  label: string;
-  mode: string;
-  model: string;
-  seed: number;
-  steps: number;
-  /** the config file and every override: `plca train --config config --set …` trains this arm */
-  config: string;
-  overrides: string[];
-  target: ArmMetrics;
-  source?: ArmMetrics;
-  /** per-update loss, terms and diagnostics */
-  curve: CurvePoint[];
-  /** target-val mIoU (%) of the in-training validations, every train.valInterval updates (report only) */
-  valCurve: Array<{ step: number; mIoU: number }>;
-  collapse: CollapseReport;
-  /** share of target-val pixels predicted as each class, by class index */
-  predictedShares: number[];
-  /** Cityscapes train ids predicted for the first `keepPredictions` target-val images */
-  predictions?: Uint8Array;
-  /** seconds spent generating the MiniCity sets (0 when they were generated before) */
-  dataSeconds: number;
-  trainSeconds: number;
-  stepsPerSecond: number;
-  weights: Record<string, number>;
-}
-
-/** Metrics of the pipeline's evaluation in the demo's form (percent, classes by name, predicted shares). */
-export function armMetrics(report: { metrics: Metrics; confusion: { get(g: number, p: number): number }; images: number }): ArmMetrics {
-  const m = report.metrics;
-  const k = m.numClasses;
-  const cols = Array.from({ length: k }, (_, p) => {
-    let c = 0;
-    for (let g = 0; g < k; g++) c += report.confusion.get(g, p);
-    return c;
-  });
-  return {
-    mIoU: m.mIoU ?? 0,
-    perClass: Object.fromEntries(m.classNames.map((c, i) => [c, m.perClassIoU[i]])),
-    pixelAccuracy: m.pixelAccuracy ?? 0,
-    images: report.images,
-    predictedShares: cols.map((c) => c / Math.max(1, m.pixels)),
-  };
 }
 
 /** Generates (or finds generated) the four MiniCity sets of a config; the seconds it took. */
@@ -120,7 +63,7 @@ export async function runArm(arm: ArmSpec, o: ArmRunOptions): Promise<ArmResult>
   const r = await runTraining(cfg, {
     outDir: o.outDir, signal: o.signal,
     onEvent: (e) => {
-      if (e.type === 'step') curve.push(point(e));
+      if (e.type === 'step') curve.push(curvePoint(e));
       if (e.type === 'validation' && e.metrics.mIoU !== undefined) valCurve.push({ step: e.step, mIoU: e.metrics.mIoU });
       o.onEvent?.(e);
     },
@@ -147,9 +90,6 @@ export async function runArm(arm: ArmSpec, o: ArmRunOptions): Promise<ArmResult>
   }
 }
 
-function point(e: StepEvent): CurvePoint {
-  return { step: e.step, loss: e.loss, terms: { ...e.terms }, diagnostics: { ...e.diagnostics } };
-}
 
 /** The run directory of an arm under a parent folder. */
 export function armDir(parent: string, arm: ArmSpec, seed: number): string {

@@ -7,7 +7,7 @@
  * predictions head indices → train ids on the way out (`plca predict` draws train ids).
  */
 import { CLASS_NAMES, IGNORE_ID, SYNTHIA13_TRAIN_IDS, SYNTHIA16_TRAIN_IDS } from '../data/label_maps.js';
-import { MINICITY_TRAIN_IDS } from '../minicity/index.js';
+import { MINICITY_TRAIN_IDS } from '../minicity/classes.js';
 import { PlcaError } from '../util/errors.js';
 
 /** The head sizes plca knows a class set for, and which. */

@@ -12,6 +12,7 @@ import { restoreModel } from '../train/index.js';
 import { PlcaError } from '../util/errors.js';
 import { engineOptions, loadModelForInference } from './inference.js';
 import { valSamplesFromConfig, type ValOptions, type ValSet } from './val.js';
+import { setValidator } from './validation.js';
 
 export interface RunEvaluationOptions extends ValOptions {
   /** Checkpoint file, checkpoints directory or run directory; its config is used unless `cfg` is given. */
@@ -119,18 +120,5 @@ export async function runEvaluation(o: RunEvaluationOptions): Promise<Evaluation
  * the numbers the trainer logs. MiniCity sets are generated once, not at every validation.
  */
 export function configValidator(cfg: ResolvedConfig): (model: Segmentor, step: number) => Promise<Record<string, number>> {
-  const val = valSamplesFromConfig(cfg);
-  return async (model) => {
-    const { metrics: m } = await evaluate(model, val.samples(), { classNames: val.classes.names });
-    const out: Record<string, number> = {};
-    for (const key of ['mIoU', 'mIoU16', 'mIoU13', 'pixelAccuracy', 'meanAccuracy'] as const) {
-      const v = m[key];
-      if (typeof v === 'number') out[key] = v;
-    }
-    m.classNames.forEach((name, i) => {
-      const v = m.perClassIoU[i];
-      if (v !== null) out[`iou.${name}`] = v;
-    });
-    return out;
-  };
+  return setValidator(valSamplesFromConfig(cfg));
 }

@@ -15,4 +15,8 @@ export type { ValOptions, ValSet } from './val.js';
 export { headClasses, trainIdToHeadLut, labelsToHead, headToTrainIds } from './classes.js';
 export type { HeadClasses } from './classes.js';
 export { miniCitySet, miniCityStyleDigest, MINICITY_SPLITS } from './minicity_domain.js';
+export { generateMiniCitySet, miniCityStream, miniCityValSamples, headLut } from './minicity_data.js';
+export type { StyleReader } from './minicity_data.js';
+export { setValidator } from './validation.js';
+export { exportOptionsFor } from './export_options.js';
 export type { MiniCitySplit } from './minicity_domain.js';

@@ -8,14 +8,15 @@
  * MiniCity streams use `data.flip` and `data.normalization` but not `resizeShort`/`crop`: the
  * generated images already are `data.minicity.size`, and MiniCity's stream does not rescale.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { needsTarget, type ResolvedConfig } from '../config/index.js';
 import { createLoader, openDataset, type DataLoader } from '../data/index.js';
-import { createMiniCityStream, deriveSeed } from '../minicity/index.js';
-import type { Batch, BatchStream } from '../data/index.js';
+import { deriveSeed, readTargetOverrideFile } from '../minicity/index.js';
+import type { BatchStream } from '../data/index.js';
 import { PlcaError } from '../util/errors.js';
-import { headClasses, trainIdToHeadLut } from './classes.js';
-import { miniCitySet } from './minicity_domain.js';
+import { ConfiguredStream } from './configured_stream.js';
+import { headLut, miniCityStream } from './minicity_data.js';
+
+export { ConfiguredStream } from './configured_stream.js';
 
 type Domain = NonNullable<ResolvedConfig['data']['target']>;
 type DatasetKind = 'cityscapes' | 'gtav' | 'gta5' | 'synthia' | 'folder';
@@ -34,48 +35,6 @@ export interface TrainStreams {
   close(): Promise<void>;
 }
 
-/**
- * What the trainer sees of an inner stream: labels mapped through a train id → head LUT (or
- * dropped). State, restore and close are the inner stream's,
- * so checkpoints hold the loader's (or MiniCity's) own resumable position.
- */
-export class ConfiguredStream implements BatchStream {
-  private closed = false;
-
-  constructor(readonly inner: BatchStream, private readonly opts: { lut: Int32Array | null; keepLabels: boolean }) {}
-
-  async next(): Promise<Batch> {
-    // One event-loop turn per batch: Node runs signal handlers (Ctrl-C → AbortSignal) only when
-    // the loop turns, and in-memory streams (MiniCity) resolve as microtasks, so without this an
-    // interrupt would go unseen until the run ends. It costs microseconds.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const b = await this.inner.next();
-    const { lut, keepLabels } = this.opts;
-    const out: Batch = { images: b.images };
-    if (b.labels && keepLabels) {
-      out.labels = lut ? tf.tidy(() => tf.gather(tf.tensor1d(lut, 'int32'), b.labels!) as tf.Tensor as tf.Tensor3D) : b.labels; // [N, H, W]
-      if (lut) b.labels.dispose();
-    } else {
-      b.labels?.dispose(); // a target batch: its labels must never reach training
-    }
-    return out;
-  }
-
-  state(): unknown {
-    return this.inner.state();
-  }
-
-  restore(s: unknown): void {
-    this.inner.restore(s);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.inner.close?.();
-  }
-}
-
 /** The loader's augmentation from the config (reference §4.8: short-side resize, flip, crop). */
 export function augmentOf(data: ResolvedConfig['data']) {
   return { minSize: data.resizeShort[0], maxSize: data.resizeShort[1], cropSize: data.crop, flipProb: data.flip ? 0.5 : 0 };
@@ -90,17 +49,9 @@ export function openConfigDataset(d: Domain, labels: boolean) {
 
 function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', seed: number): ConfiguredStream {
   const labelled = role === 'source';
-  const classes = headClasses(cfg.model.numClasses);
-  const ignore = cfg.method.ignoreIndex;
-  // Labels already in head order with 255 as ignore need no mapping.
-  const lut = labelled && !(classes.identity && ignore === 255) ? trainIdToHeadLut(classes, ignore) : null;
+  const lut = labelled ? headLut(cfg) : null;
   const { batchSize } = cfg.train;
-  if (d.dataset === 'minicity') {
-    const set = miniCitySet(cfg.data, d.split, `data.${role}`);
-    // Normalised as a file dataset's samples are (normalizeImage), to the same bits.
-    const inner = createMiniCityStream(set, { batchSize, seed, flip: cfg.data.flip, normalize: cfg.data.normalization, withLabels: labelled });
-    return new ConfiguredStream(inner, { lut, keepLabels: labelled });
-  }
+  if (d.dataset === 'minicity') return miniCityStream(cfg, d.split, role, seed, readTargetOverrideFile);
   const inner: DataLoader = createLoader({
     dataset: openConfigDataset(d, labelled), batchSize, seed, mode: 'train', augment: augmentOf(cfg.data),
     normalize: cfg.data.normalization, workers: cfg.data.workers, unknownLabels: cfg.data.unknownLabels,

@@ -5,12 +5,12 @@
  * at full size and mapped into the head's class space, so `evaluate` upsamples the logits to it.
  */
 import type { ResolvedConfig } from '../config/index.js';
-import { createLoader, evalResize, normalizeImage } from '../data/index.js';
+import { createLoader } from '../data/index.js';
 import type { EvalSample } from '../eval/index.js';
-import { setSample } from '../minicity/index.js';
+import { readTargetOverrideFile } from '../minicity/index.js';
 import { PlcaError } from '../util/errors.js';
 import { headClasses, labelsToHead, type HeadClasses } from './classes.js';
-import { miniCitySet } from './minicity_domain.js';
+import { miniCityValSamples } from './minicity_data.js';
 import { openConfigDataset } from './streams.js';
 
 type Domain = NonNullable<ResolvedConfig['data']['val']>;
@@ -80,20 +80,7 @@ export function valSamplesFromConfig(cfg: ResolvedConfig, o: ValOptions = {}): V
   }
   const norm = cfg.data.normalization;
   if (domain.dataset === 'minicity') {
-    const set = miniCitySet(cfg.data, domain.split, 'data.val');
-    const count = Math.min(set.count, o.limit ?? Infinity);
-    async function* samples(): AsyncGenerator<EvalSample> {
-      for (let i = 0; i < count; i++) {
-        const { image, label } = setSample(set, i);
-        const img = evalResize({ width: set.width, height: set.height, channels: 3, data: image }, evalSize);
-        yield {
-          image: { width: img.width, height: img.height, data: normalizeImage(img, norm) },
-          label: { width: set.width, height: set.height, data: labelsToHead(label, classes) },
-          id: `${domain.split}_${i}`,
-        };
-      }
-    }
-    return { domain, classes, evalSize, count, samples };
+    return { domain, classes, evalSize, ...miniCityValSamples(cfg, domain.split, evalSize, o.limit, readTargetOverrideFile) };
   }
   const ds = openConfigDataset(domain, true);
   const unlabelled = ds.items.find((it) => it.labelPath === undefined);

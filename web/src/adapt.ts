@@ -2,9 +2,9 @@
 // by side from the same seed, each in its own worker (arm_worker.ts), with live loss, target-mIoU
 // and feature-cover curves, the label-free collapse check, and the final per-class table.
 import {
-  DEMO_ARMS, DEMO_CLASS_NAMES, WEB_PRESETS, escapeHtml, lineChart, smooth,
-  type ArmResult, type CurvePoint, type EngineInfo, type WebPresetName,
+  DEMO_ARMS, DEMO_CLASS_NAMES, escapeHtml, lineChart, smooth, type ArmResult, type CurvePoint, type EngineInfo,
 } from '../../src/browser.js';
+import { WEB_PRESETS, type WebPresetName } from './arms.js';
 import { describeEngine, requestedBackend } from './engine.js';
 import { el, header } from './layout.js';
 import type { ArmJob, FromWorker, ModelFiles, ToWorker } from './shared.js';
@@ -15,6 +15,9 @@ interface ArmView {
   worker?: Worker;
   status: 'idle' | 'starting' | 'training' | 'stopping' | 'stopped' | 'done' | 'error';
   engine?: EngineInfo;
+  /** the `plca train` command that trains the same arm */
+  command?: string;
+  steps?: number;
   curve: CurvePoint[];
   valCurve: Array<{ step: number; mIoU: number }>;
   /** wall ms of the updates since the last (re)start */
@@ -43,8 +46,8 @@ main.append(el('section', {}, `<h2>PLCA on MiniCity, in this tab</h2>
   one with Pixel-Level Cycle Association on top. Both are scored on labelled target images they never trained on.</p>
   <div class="row">
     <span><label>preset</label><select id="preset">${presetNames.map((p) => {
-      const s = WEB_PRESETS[p];
-      return `<option value="${p}"${p === initialPreset ? ' selected' : ''}>${p}: ${s.steps} updates, ${s.train} + ${s.train} train images</option>`;
+      const s = WEB_PRESETS[p] as { steps?: number; trainImages?: number };
+      return `<option value="${p}"${p === initialPreset ? ' selected' : ''}>${p}: ${s.steps ?? 600} updates, ${s.trainImages ?? 1000} + ${s.trainImages ?? 1000} training images</option>`;
     }).join('')}</select></span>
     <span><label>seed</label><input id="seed" type="number" value="${Number(params.get('seed') ?? 0)}" style="width:60px"></span>
     <span><label>target gap k</label><input id="k" type="number" step="0.1" min="0" value="${Number(params.get('k') ?? 0.6)}" style="width:60px"></span>
@@ -98,22 +101,23 @@ function start(): void {
 function onMessage(a: ArmView, m: FromWorker): void {
   if (m.type === 'engine') {
     a.engine = m.engine;
+    a.command = m.command;
+    a.steps = m.steps;
+    a.message = 'generating the MiniCity scenes…';
     engine.textContent = `engine: ${describeEngine(m.engine)} (in each training worker)`;
-  } else if (m.type === 'data') {
-    a.message = `generated ${m.images} MiniCity images in ${m.seconds.toFixed(1)} s`;
-    a.status = 'training';
   } else if (m.type === 'event') {
     const e = m.event;
-    if (e.type === 'step') {
+    if (e.type === 'start') {
+      a.status = 'training';
+      a.message = e.resumedFrom ? `resumed from ${e.resumedFrom}` : '';
+    } else if (e.type === 'step') {
       while (a.curve.length > 0 && a.curve[a.curve.length - 1].step >= e.step) a.curve.pop();
       a.curve.push({ step: e.step, loss: e.loss, terms: e.terms, diagnostics: e.diagnostics });
       a.msPerUpdate.push(e.ms);
-    } else if (e.type === 'validation' && typeof e.metrics.curveTargetMIoU === 'number') {
-      a.valCurve.push({ step: e.step, mIoU: e.metrics.curveTargetMIoU });
+    } else if (e.type === 'validation' && typeof e.metrics.mIoU === 'number') {
+      a.valCurve.push({ step: e.step, mIoU: e.metrics.mIoU });
     } else if (e.type === 'warning') {
       a.message = e.message;
-    } else if (e.type === 'start' && e.resumedFrom) {
-      a.message = `resumed from ${e.resumedFrom}`;
     }
   } else if (m.type === 'stopped') {
     a.status = 'stopped';
@@ -150,15 +154,16 @@ function median(xs: number[]): number {
 
 function draw(): void {
   const arms = Object.values(state.arms);
-  const steps = state.preset ? WEB_PRESETS[state.preset].steps : 0;
   $('arms').innerHTML = arms.map((a) => {
+    const steps = a.steps ?? '?';
     const last = a.curve.at(-1);
     const cover = last?.diagnostics['fass.coverRatio'];
     const ms = median(a.msPerUpdate.slice(-20));
     return `<div class="arm"><h3>${escapeHtml(a.label)}</h3>
       <div>${a.status}${last ? `: update ${last.step} / ${steps}, loss ${last.loss.toFixed(3)}` : ''}${Number.isFinite(ms) ? `, ${ms.toFixed(0)} ms per update` : ''}</div>
       ${cover !== undefined ? `<div class="muted">feature cover ratio ${cover.toFixed(2)} (collapse below 0.1)</div>` : ''}
-      <div class="muted">${escapeHtml(a.message ?? '')}</div></div>`;
+      <div class="muted">${escapeHtml(a.message ?? '')}</div>
+      ${a.command ? `<div class="muted" style="font-size:12px">same run in Node: <code>${escapeHtml(a.command)}</code></div>` : ''}</div>`;
   }).join('');
   const colors: Record<string, string> = { source_only: '#1f77b4', plca: '#d62728' };
   const loss = arms.map((a) => ({ name: a.label, color: colors[a.key], points: smooth(a.curve.map((p) => [p.step, p.loss] as [number, number]), Math.max(1, Math.round(a.curve.length / 60))) }));

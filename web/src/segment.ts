@@ -64,7 +64,7 @@ async function loadModel(): Promise<{ model: tf.GraphModel; info: ExportedModelI
 
 function describeModel(info: ExportedModelInfo, source: string, warmMs: number): void {
   const legend = info.classNames.map((n, i) => `<span style="margin-right:10px"><span class="swatch" style="background:rgb(${info.colors[i].join(',')})"></span>${escapeHtml(n)}</span>`).join('');
-  $('model').innerHTML = `<div><b>${escapeHtml(info.model)}</b>, ${info.numClasses} classes, input ${info.inputSize[0]}×${info.inputSize[1]}
+  $('model').innerHTML = `<div><b>${escapeHtml(info.model)}</b>, ${info.numClasses} classes, input ${info.inputSize[1]}×${info.inputSize[0]} px
     <span class="muted">(${escapeHtml(source)}; first run, which compiles the kernels: ${warmMs.toFixed(0)} ms)</span></div><div style="margin-top:6px">${legend}</div>`;
 }
 

@@ -1,5 +1,6 @@
 // What the Adapt page and its training workers say to each other, and where the adapted model is kept.
-import type { ArmResult, BackendName, EngineInfo, TrainEvent, WebPresetName } from '../../src/browser.js';
+import type { ArmResult, BackendName, EngineInfo, TrainEvent } from '../../src/browser.js';
+import type { WebPresetName } from './arms.js';
 
 /** The Adapt page saves the adapted (PLCA) model here; the Segment page offers it. */
 export const ADAPTED_MODEL_URL = 'indexeddb://plca-minicity-adapted';
@@ -21,8 +22,8 @@ export type ToWorker = { type: 'start'; job: ArmJob } | { type: 'stop' } | { typ
 export interface ModelFiles { modelJson: string; weights: ArrayBuffer }
 
 export type FromWorker =
-  | { type: 'engine'; engine: EngineInfo }
-  | { type: 'data'; seconds: number; images: number }
+  | { type: 'engine'; engine: EngineInfo; command: string; steps: number }
+  | { type: 'data'; seconds: number }
   | { type: 'event'; event: TrainEvent }
   | { type: 'stopped'; step: number }
   | { type: 'done'; result: ArmResult; model?: ModelFiles; savedTo?: string }

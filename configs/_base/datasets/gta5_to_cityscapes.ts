@@ -1,6 +1,6 @@
 // GTAV (24,966 trainval pairs) → Cityscapes train (unlabelled), evaluated on Cityscapes val.
 // Augmentation and Caffe BGR normalisation as the reference (reference §4.8).
-import { defineConfig } from '../../../src/config/index.js';
+import { defineConfig } from '../../../src/config/define_config.js';
 
 export default defineConfig({
   model: { numClasses: 19 },

@@ -1,7 +1,7 @@
 // MiniCity, the embedded procedural benchmark (docs/minicity.md): 64×128 images, 9 classes,
 // "game" source → camera-style target at the mild gap k = 0.6; 1000 training images per domain
 // and 200 validation images, as `plca demo`. Input (x/255 − 0.5)/0.25.
-import { defineConfig } from '../../../src/config/index.js';
+import { defineConfig } from '../../../src/config/define_config.js';
 
 export default defineConfig({
   model: { numClasses: 9 },

@@ -2,7 +2,7 @@
 // SGD lr 2.5e-4, momentum 0.9, wd 5e-4, poly 0.9; 4 images × ITER_SIZE 2 = 8 per update;
 // 372 updates per epoch; stop at 28 epochs, poly horizon 30 epochs (the LR never reaches 0);
 // checkpoint every 5 epochs, validate every epoch, log 10× per epoch.
-import { defineConfig } from '../../../src/config/index.js';
+import { defineConfig } from '../../../src/config/define_config.js';
 
 export const UPDATES_PER_EPOCH = 372;
 

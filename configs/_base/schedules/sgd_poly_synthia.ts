@@ -1,5 +1,5 @@
 // SYNTHIA→Cityscapes: as GTAV but stop at 8 epochs, poly horizon 10 epochs (reference §4.9).
-import { defineConfig, mergeConfigs } from '../../../src/config/index.js';
+import { defineConfig, mergeConfigs } from '../../../src/config/define_config.js';
 import gta, { UPDATES_PER_EPOCH } from './sgd_poly_gta5.js';
 
 export default defineConfig(mergeConfigs(gta, {
