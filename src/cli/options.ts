@@ -32,7 +32,7 @@ export function parseInteger(name: string, min = 0): (value: string) => number {
 /** Parses a `key=value` override and appends it to the list (repeatable flag). */
 export function collectOverride(value: string, previous: string[] = []): string[] {
   if (!/^[A-Za-z_][\w.]*=/.test(value)) {
-    throw new InvalidArgumentError(`expected key=value (e.g. train.steps=100), got "${value}".`);
+    throw new InvalidArgumentError(`expected key=value (e.g. train.maxIters=100), got "${value}".`);
   }
   return [...previous, value];
 }
@@ -41,7 +41,7 @@ export const COMMON_OPTIONS = {
   config: { flags: '-c, --config <file>', description: 'experiment config file (.ts, .js or .json)' },
   set: {
     flags: '--set <key=value>',
-    description: 'override one config key, e.g. --set train.maxIters=200 (repeatable)',
+    description: 'override one config key, e.g. --set train.maxIters=200 (repeatable; the value is JSON, or plain text for a text key)',
     parse: collectOverride,
     silentDefault: [],
   },

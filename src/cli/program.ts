@@ -8,6 +8,7 @@ import type { CliContext, CommandSpec } from './command.js';
 import { commanderExitCode, exitCodeFor, formatError, isCommanderExit, toPlcaError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { argvWantsVerbose, withSilentDefaults } from './options.js';
+import { warnThreads } from './commands/shared.js';
 
 export type Dispatch = (spec: CommandSpec, args: string[], opts: Record<string, unknown>) => Promise<void>;
 
@@ -40,7 +41,9 @@ export function buildProgram(io: CliIo, dispatch: Dispatch, commands: readonly C
     cmd.action(async (...received: unknown[]) => {
       // commander passes (…positional args, options, command).
       const positional = received.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [a])) as string[];
-      await dispatch(spec, positional, withSilentDefaults(cmd, received[received.length - 2] as Record<string, unknown>));
+      const opts = withSilentDefaults(cmd, received[received.length - 2] as Record<string, unknown>);
+      if (typeof opts.threads === 'number') warnThreads(io, opts.threads, '--threads');
+      await dispatch(spec, positional, opts);
     });
   }
   return program;

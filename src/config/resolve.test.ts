@@ -51,10 +51,13 @@ describe('resolveConfig', () => {
     expect(configError(() => resolveConfig({ bogus: 1 } as never)).message).toContain('unknown key "bogus"');
   });
 
-  it('names the key path of a wrong type or value, and the source file', () => {
-    const e = configError(() => resolveConfig({}, ['optim.lr=abc'], { source: 'configs/x.ts' }));
-    expect(e.message).toContain('"optim.lr"');
-    expect(e.message).toContain('configs/x.ts');
+  it('names the key path of a wrong type or value, and where it came from: the file or the --set', () => {
+    const e = configError(() => resolveConfig({ optim: { lr: 'abc' } } as never, [], { source: 'configs/x.ts' }));
+    expect(e.message).toBe('invalid config in configs/x.ts: "optim.lr": Invalid input: expected number, received string');
+    const s = configError(() => resolveConfig({}, ['optim.lr="abc"'], { source: 'configs/x.ts' }));
+    expect(s.message).toBe('invalid --set optim.lr="abc": "optim.lr": Invalid input: expected number, received string');
+    // An override that creates an object is blamed for the keys it leaves out.
+    expect(configError(() => resolveConfig({}, ['data.source.root=/d'])).message).toMatch(/^invalid --set data\.source\.root=\/d: "data\.source\.dataset"/);
     expect(configError(() => resolveConfig({ train: { batchSize: 2.5 } })).message).toContain('"train.batchSize"');
     expect(configError(() => resolveConfig({ method: { mode: 'plcaa' } } as never)).message).toContain('"method.mode"');
     expect(configError(() => resolveConfig({ data: { crop: [1] } } as never)).message).toContain('"data.crop"');
@@ -64,6 +67,24 @@ describe('resolveConfig', () => {
     expect(configError(() => resolveConfig({ train: { maxIters: 10, polyHorizon: 5 } })).message).toContain('train.polyHorizon');
     expect(configError(() => resolveConfig({ data: { target: null } })).message).toContain('data.target');
     expect(resolveConfig({ data: { target: null }, method: { mode: 'source_only' } }).data.target).toBeNull();
+  });
+
+  it('reads override values as JSON; bare text only for keys that take text', () => {
+    const c = resolveConfig({}, ['data.source={"dataset":"gtav","root":"/g","split":"all"}', 'data.source.root=/data/gta5', 'method.mode=source_only', 'data.target=null']);
+    expect(c.data.source.root).toBe('/data/gta5');
+    expect(c.method.mode).toBe('source_only');
+    for (const [o, kind] of [['data.crop=[512,512', 'an array'], ['train.maxIters=10x', 'a number'], ['data.val=nul', 'an object or null'],
+      ['method.switches.lsr=yes', 'true or false']]) {
+      const e = configError(() => resolveConfig({}, [o]));
+      expect(e.message, o).toMatch(new RegExp(`^--set ${o.replace(/[[\].]/g, '\\$&')}: ".*" is not valid JSON`));
+      expect(e.hint, o).toContain(`takes ${kind}`);
+    }
+  });
+
+  it('blames a poly horizon or target problem on the --set that caused it', () => {
+    const e = configError(() => resolveConfig({ train: { maxIters: 10, polyHorizon: 10 } }, ['train.maxIters=20'], { source: 'f.ts' }));
+    expect(e.message).toMatch(/^invalid config in f\.ts \(with --set train\.maxIters=20\): train\.polyHorizon \(10\) must be ≥ train\.maxIters \(20\)/);
+    expect(e.hint).toBe('set both, e.g. --set train.maxIters=20 --set train.polyHorizon=20');
   });
 
   it('rejects malformed overrides', () => {

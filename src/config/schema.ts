@@ -96,6 +96,12 @@ const dataSchema = z.strictObject({
    * silently. `plca data check` lists every such file. @default 'error'
    */
   unknownLabels: z.enum(['error', 'warn', 'ignore']).default('error'),
+  /**
+   * A label whose size differs from its image (a few GTAV pairs): 'error' stops naming both files;
+   * 'resize' resizes the label to the image by nearest neighbour. `plca data check` lists every
+   * such pair. @default 'error'
+   */
+  sizeMismatch: z.enum(['error', 'resize']).default('error'),
 });
 
 const modelSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * silently spoil training — missing pairs, unreadable or corrupt files, size mismatches, label
  * ids outside the dataset's mapping — plus the class histogram in train ids.
  */
-import { CLASS_NAMES, IGNORE_ID, type ClassName } from './label_maps.js';
+import { CLASS_NAMES, IGNORE_ID, SYNTHIA16_TRAIN_IDS, type ClassName } from './label_maps.js';
 import type { DatasetDescriptor } from './datasets/common.js';
 import { openDataset, type DatasetName } from './datasets/index.js';
 import { checkItem, type CheckProblem, type ItemCheck } from './check_item.js';
@@ -26,7 +26,8 @@ export interface CheckOptions {
 }
 
 
-export type Histogram = Record<ClassName | 'ignore', number>;
+/** Pixels per class of the dataset's protocol (SYNTHIA: its 16; the others: all 19), then "ignore". */
+export type Histogram = Partial<Record<ClassName, number>> & { ignore: number };
 
 export interface CheckReport {
   /** Image files found (readable or not; unreadable ones are also in `problems`). */
@@ -38,12 +39,9 @@ export interface CheckReport {
   histogram: Histogram;
 }
 
-function emptyHistogram(): Histogram {
-  // Key order = JSON order: the 19 classes in train-id order, then ignore.
-  const h = {} as Histogram;
-  for (const n of CLASS_NAMES) h[n] = 0;
-  h.ignore = 0;
-  return h;
+/** The train ids a dataset's labels can hold: SYNTHIA's mapping has only the 16 classes of its protocol. */
+function protocolTrainIds(ds: DatasetDescriptor): readonly number[] {
+  return ds.name === 'synthia' ? SYNTHIA16_TRAIN_IDS : CLASS_NAMES.map((_, t) => t);
 }
 
 /** Sums item checks (in item order, so the report does not depend on worker timing). */
@@ -62,8 +60,9 @@ function report(ds: DatasetDescriptor, items: ItemCheck[]): CheckReport {
     labels++;
     problems.push({ file: f, problem: 'label without an image' });
   }
-  const histogram = emptyHistogram();
-  CLASS_NAMES.forEach((n, t) => (histogram[n] = counts[t]));
+  // Key order = JSON order: the protocol's classes in train-id order, then ignore.
+  const histogram = {} as Histogram;
+  for (const t of protocolTrainIds(ds)) histogram[CLASS_NAMES[t]] = counts[t];
   histogram.ignore = counts[IGNORE_ID];
   return { images, labels, problems, histogram };
 }

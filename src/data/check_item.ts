@@ -5,7 +5,7 @@
  */
 import { PlcaError } from '../util/errors.js';
 import { decodeRaw, rawLabelOf, readFileChecked, isFile } from './image_io.js';
-import { mapLabels } from './label_maps.js';
+import { IGNORE_ID, mapLabels } from './label_maps.js';
 import { lutOf, type DatasetDescriptor, type SampleRef } from './datasets/common.js';
 
 export interface CheckProblem {
@@ -53,6 +53,12 @@ function checkLabel(
       file,
       problem: `unexpected label values: ${m.unexpectedPixels} pixels with ids outside the ${ds.labels!.name} mapping (${m.unexpectedValues.join(', ')})`,
     });
+  }
+  if (m.unexpectedPixels === 0 && m.labels.length > 0 && m.labels.every((t) => t === IGNORE_ID)) {
+    // Nothing to learn from, and a sign of labels read the wrong way (SYNTHIA's 16-bit GT/LABELS
+    // rescaled to 8 bits, GT/COLOR instead of GT/LABELS, a void-only or placeholder split).
+    const ids = [...new Set(raw.data)].slice(0, 8).join(', ');
+    problems.push({ file, problem: `every pixel is ignore (255) under the ${ds.labels!.name} mapping (raw ids ${ids}): the label holds no class` });
   }
   for (let i = 0; i < m.labels.length; i++) counts[m.labels[i]]++;
 }

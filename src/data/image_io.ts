@@ -33,13 +33,19 @@ export function readFileChecked(path: string): Buffer {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new PlcaError('PLCA_FILE_NOT_FOUND', `file not found: ${path}`);
-    throw new PlcaError('PLCA_FILE_UNREADABLE', `cannot read ${path} (${code ?? (e as Error).message})`, { cause: e });
+    if (code === 'ENOENT') {
+      throw new PlcaError('PLCA_FILE_NOT_FOUND', `file not found: ${path}`, { hint: 'the file went missing, or a split list names it: check the dataset (plca data check)' });
+    }
+    throw new PlcaError('PLCA_FILE_UNREADABLE', `cannot read ${path} (${code ?? (e as Error).message})`, {
+      cause: e, hint: 'check that the file is readable (ls -l); plca data check lists every unreadable file of a dataset',
+    });
   }
 }
 
 function corrupt(path: string, why: string, cause?: unknown): PlcaError {
-  return new PlcaError('PLCA_IMAGE_CORRUPT', `cannot decode image ${path}: ${why}`, { cause });
+  return new PlcaError('PLCA_IMAGE_CORRUPT', `cannot decode image ${path}: ${why}`, {
+    cause, hint: 'plca reads PNG and baseline JPEG: re-download or re-export the file, or remove it; plca data check lists every broken file of a dataset',
+  });
 }
 
 const isPng = (b: Buffer): boolean => b.length >= 4 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;

@@ -100,7 +100,9 @@ export function isModelName(name: string): name is ModelName {
 export function canonicalModelName(name: string): ModelName {
   const n = name.replace(/-/g, '_');
   if (!isModelName(n)) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', `unknown model "${name}"; known models: ${MODEL_NAMES.join(', ')}`);
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `unknown model "${name}"; known models: ${MODEL_NAMES.join(', ')}`, {
+      hint: 'use one of those names (model.name in a config, --model on the command line); plca model list describes them',
+    });
   }
   return n;
 }

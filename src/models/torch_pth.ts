@@ -318,20 +318,24 @@ function resolveTensors(obj: unknown, bigEndian: boolean, fail: (m: string) => n
 const isTensor = (v: unknown): v is TorchFileTensor =>
   typeof v === 'object' && v !== null && 'dtype' in v && 'shape' in v && 'data' in v && ArrayBuffer.isView((v as TorchFileTensor).data);
 
+const TORCH_FILE_HINT = 'plca reads files written by torch.save (zip or legacy format, uncompressed): check that it downloaded whole, or save it again with torch.save(model.state_dict(), FILE)';
+
 /**
  * Reads a torch file into plain values: dicts become Maps (insertion order kept), lists and tuples
  * arrays, tensors TorchFileTensors. Nothing in the file is executed.
  */
 export function readTorchObject(src: string | Uint8Array, opts: { name?: string } = {}): unknown {
   const name = typeof src === 'string' ? src : opts.name ?? '<buffer>';
-  const fail = (m: string): never => { throw new PlcaError('PLCA_CHECKPOINT_INVALID', `torch file ${name}: ${m}`); };
+  const fail = (m: string): never => { throw new PlcaError('PLCA_CHECKPOINT_INVALID', `torch file ${name}: ${m}`, { hint: TORCH_FILE_HINT }); };
   let buf: Uint8Array;
   if (typeof src === 'string') {
     try {
       buf = readFileSync(src);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new PlcaError(code === 'ENOENT' ? 'PLCA_FILE_NOT_FOUND' : 'PLCA_FILE_UNREADABLE', `torch file ${name}: ${code === 'ENOENT' ? 'not found' : (e as Error).message}`, { cause: e });
+      throw new PlcaError(code === 'ENOENT' ? 'PLCA_FILE_NOT_FOUND' : 'PLCA_FILE_UNREADABLE', `torch file ${name}: ${code === 'ENOENT' ? 'not found' : (e as Error).message}`, {
+        cause: e, hint: 'check the path (relative paths are resolved against the working directory) and that the file is readable',
+      });
     }
   } else {
     buf = src;
@@ -371,7 +375,9 @@ export const STATE_DICT_KEYS = ['state_dict', 'weights', 'model', 'model_state_d
  */
 export function pickStateDict(obj: unknown, opts: { key?: string; name?: string } = {}): TorchStateDict {
   const name = opts.name ?? '<buffer>';
-  const fail = (m: string): never => { throw new PlcaError('PLCA_CHECKPOINT_INVALID', `torch file ${name}: ${m}`); };
+  const fail = (m: string): never => {
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `torch file ${name}: ${m}`, { hint: 'name the dict of tensors inside the file with its key (plca model import --key KEY; dotted for nesting)' });
+  };
   const keysOf = (v: unknown) => (v instanceof Map ? `[${[...v.keys()].map(String).join(', ')}]` : `none (a ${Array.isArray(v) ? 'list' : typeof v})`);
   if (opts.key !== undefined) {
     let v = obj;

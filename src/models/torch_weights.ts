@@ -59,26 +59,32 @@ export function permuteLastAxis(data: Float32Array, k: number, perm: readonly nu
 function checkPermutation(perm: readonly number[], k: number): void {
   const seen = new Set(perm);
   if (perm.length !== k || seen.size !== k || !perm.every((p) => Number.isInteger(p) && p >= 0 && p < k)) {
-    throw new PlcaError('PLCA_INVALID_ARGUMENT', `classPermutation must be a permutation of 0..${k - 1}, got [${perm.join(', ')}]`);
+    throw new PlcaError('PLCA_INVALID_ARGUMENT', `classPermutation must be a permutation of 0..${k - 1}, got [${perm.join(', ')}]`, {
+      hint: 'give each class index 0..k−1 exactly once',
+    });
   }
 }
+
+const SHAPE_HINT = 'the file is of another architecture or class count: check --model and --classes (model.name, model.numClasses)';
 
 /** Our value for one key: checks the shape against our variable and transposes conv weights. */
 function convert(key: string, t: TorchTensor, ours: readonly number[]): Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (t.data.length !== n) {
-    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `state_dict "${key}": ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `state_dict "${key}": ${t.data.length} values for shape [${t.shape.join(', ')}]`, {
+      hint: 'the file is damaged: check that it downloaded whole',
+    });
   }
   if (ours.length === 4) {
     const [kh, kw, ci, co] = ours;
     if (!sameShape(t.shape, [co, ci, kh, kw])) {
       throw new PlcaError('PLCA_CHECKPOINT_INVALID',
-        `state_dict "${key}": shape [${t.shape.join(', ')}], the model needs [${[co, ci, kh, kw].join(', ')}] (OIHW)`);
+        `state_dict "${key}": shape [${t.shape.join(', ')}], the model needs [${[co, ci, kh, kw].join(', ')}] (OIHW)`, { hint: SHAPE_HINT });
     }
     return oihwToHwio(t.data, t.shape);
   }
   if (!sameShape(t.shape, ours)) {
-    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `state_dict "${key}": shape [${t.shape.join(', ')}], the model needs [${ours.join(', ')}]`);
+    throw new PlcaError('PLCA_CHECKPOINT_INVALID', `state_dict "${key}": shape [${t.shape.join(', ')}], the model needs [${ours.join(', ')}]`, { hint: SHAPE_HINT });
   }
   return Float32Array.from(t.data);
 }

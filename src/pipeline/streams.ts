@@ -55,6 +55,7 @@ function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', s
   const inner: DataLoader = createLoader({
     dataset: openConfigDataset(d, labelled), batchSize, seed, mode: 'train', augment: augmentOf(cfg.data),
     normalize: cfg.data.normalization, workers: cfg.data.workers, unknownLabels: cfg.data.unknownLabels,
+    sizeMismatch: cfg.data.sizeMismatch,
   });
   return new ConfiguredStream(inner, { lut, keepLabels: labelled });
 }

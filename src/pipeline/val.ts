@@ -93,7 +93,7 @@ export function valSamplesFromConfig(cfg: ResolvedConfig, o: ValOptions = {}): V
   async function* samples(): AsyncGenerator<EvalSample> {
     const loader = createLoader({
       dataset: { ...ds, items }, batchSize: 1, mode: 'eval', evalSize, normalize: norm, workers: cfg.data.workers, shuffle: false,
-      unknownLabels: cfg.data.unknownLabels,
+      unknownLabels: cfg.data.unknownLabels, sizeMismatch: cfg.data.sizeMismatch,
     });
     try {
       for (let i = 0; i < items.length; i++) {

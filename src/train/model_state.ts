@@ -19,6 +19,8 @@ export function snapshotTensors(vars: ReadonlyMap<string, tf.Tensor>): TensorGro
   return out;
 }
 
+const MISMATCH_HINT = 'the checkpoint is of another model or class count: resume or evaluate with the run\'s own config (leave out --config and --set model.*), or choose a checkpoint of this model';
+
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
@@ -31,16 +33,19 @@ export function checkGroup(vars: ReadonlyMap<string, tf.Tensor>, group: TensorGr
   for (const [name, v] of vars) {
     const t = g.get(name);
     if (t === undefined) {
-      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} does not fit the model: ${what} "${name}" is missing from the checkpoint`);
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} does not fit the model: ${what} "${name}" is missing from the checkpoint`,
+        { hint: MISMATCH_HINT });
     }
     if (!sameShape(t.shape, v.shape) || t.dtype !== v.dtype) {
       throw new PlcaError('PLCA_CHECKPOINT_INVALID',
-        `checkpoint ${file} does not fit the model: ${what} "${name}" is ${t.dtype} [${t.shape.join(', ')}] in the checkpoint, ${v.dtype} [${v.shape.join(', ')}] in the model`);
+        `checkpoint ${file} does not fit the model: ${what} "${name}" is ${t.dtype} [${t.shape.join(', ')}] in the checkpoint, ${v.dtype} [${v.shape.join(', ')}] in the model`,
+        { hint: MISMATCH_HINT });
     }
   }
   for (const name of g.keys()) {
     if (!vars.has(name)) {
-      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} does not fit the model: it has ${what} "${name}", which the model lacks`);
+      throw new PlcaError('PLCA_CHECKPOINT_INVALID', `checkpoint ${file} does not fit the model: it has ${what} "${name}", which the model lacks`,
+        { hint: MISMATCH_HINT });
     }
   }
 }

@@ -106,7 +106,8 @@ describe('SIGKILL inside a checkpoint write (real process, PLCA_DEBUG_CHECKPOINT
       expect(resolveCheckpointPath(out)).toBe(join(ckDir, prevName));
       const prev = loadCheckpoint(out);
       expect(prev.step).toBe(KILLED_STEP - 1);
-      const fullSize = statSync(join(ckDir, prevName)).size; // every checkpoint of this run has the same size
+      // The uninterrupted reference wrote the very bytes the killed run was writing (same run, one thread).
+      const fullSize = statSync(join(dir, 'ref', 'checkpoints', newName)).size;
 
       if (point === 'before-latest') {
         // Killed after the rename: the new checkpoint is whole but not yet pointed at; no temp file.

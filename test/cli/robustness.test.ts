@@ -60,7 +60,7 @@ describe.concurrent('config errors', () => {
 
   it('names a bad --set override, and --verbose adds the stack', async () => {
     const r = await runPlca(['config', 'print', '--set', 'optim.lr=fast']);
-    expectCleanError(r, 'PLCA_CONFIG_INVALID', '"optim.lr"');
+    expectCleanError(r, 'PLCA_CONFIG_INVALID', '--set optim.lr=fast: "fast" is not valid JSON');
     const v = await runPlca(['config', 'print', '--set', 'optim.lr=fast', '--verbose']);
     expect(v.stderr).toMatch(/^\s+at /m);
   });

@@ -12,10 +12,13 @@ afterAll(cleanupTrees);
 const TRAIN_ORDER = ['road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light', 'traffic sign',
   'vegetation', 'terrain', 'sky', 'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle'];
 
+/** SYNTHIA's protocol has 16 of the 19 classes: no terrain, truck or train. */
+const SYNTHIA_ORDER = TRAIN_ORDER.filter((n) => !['terrain', 'truck', 'train'].includes(n));
+
 /** The histogram the check should report, counted here from the raw ids and the publishers' names. */
-function expectedHistogram(rawLabels: number[][], names: Record<number, string>): Record<string, number> {
+function expectedHistogram(rawLabels: number[][], names: Record<number, string>, classes = TRAIN_ORDER): Record<string, number> {
   const h: Record<string, number> = { ignore: 0 };
-  for (const n of TRAIN_ORDER) h[n] = 0;
+  for (const n of classes) h[n] = 0;
   for (const l of rawLabels) for (const r of l) h[names[r] ?? 'ignore']++;
   return h;
 }
@@ -31,8 +34,22 @@ describe('checkDataset', () => {
       writeSynthiaLabel(join(root, `GT/LABELS/${n}.png`), W, H, ids);
     }
     const r = checkDataset({ dataset: 'synthia', root });
-    expect(r).toEqual({ images: 2, labels: 2, problems: [], histogram: expectedHistogram([ids, ids], SYNTHIA_ID_NAMES) });
-    expect(Object.keys(r.histogram)).toEqual([...TRAIN_ORDER, 'ignore']);
+    expect(r).toEqual({ images: 2, labels: 2, problems: [], histogram: expectedHistogram([ids, ids], SYNTHIA_ID_NAMES, SYNTHIA_ORDER) });
+    expect(Object.keys(r.histogram)).toEqual([...SYNTHIA_ORDER, 'ignore']);
+  });
+
+  it('flags a label whose every pixel is ignore (e.g. SYNTHIA ids read the wrong way)', async () => {
+    const root = tempRoot('chk-syn-void');
+    writeRgbPng(join(root, 'RGB/0000000.png'), W, H);
+    writeSynthiaLabel(join(root, 'GT/LABELS/0000000.png'), W, H, idPattern(W, H, [0, 13, 14])); // void, parking-slot, road-work
+    writeRgbPng(join(root, 'RGB/0000001.png'), W, H);
+    writeSynthiaLabel(join(root, 'GT/LABELS/0000001.png'), W, H, idPattern(W, H, [0, 3])); // void and road
+    const r = checkDataset({ dataset: 'synthia', root });
+    expect(r.problems).toEqual([{
+      file: join(root, 'GT/LABELS/0000000.png'),
+      problem: 'every pixel is ignore (255) under the synthia mapping (raw ids 0, 13, 14): the label holds no class',
+    }]);
+    expect(r.histogram.ignore).toBeGreaterThan(W * H);
   });
 
   it('checks a Cityscapes split and its list file', async () => {

@@ -56,10 +56,11 @@ function printReport(io: CliIo, dataset: string, root: string, r: CheckReport): 
     lines.push('', 'problems:');
     for (const p of r.problems) lines.push(`  ${p.file}: ${p.problem}`);
   }
-  const total = Object.values(r.histogram).reduce((a, b) => a + b, 0);
+  const total = Object.values(r.histogram).reduce((a, b) => a + (b ?? 0), 0);
   if (total > 0) {
-    lines.push('', 'class histogram (pixels, train ids):');
-    for (const [name, n] of Object.entries(r.histogram)) {
+    const protocol = dataset === 'synthia' ? `; the ${Object.keys(r.histogram).length - 1} classes of the SYNTHIA protocol` : '';
+    lines.push('', `class histogram (pixels, train ids${protocol}):`);
+    for (const [name, n] of Object.entries(r.histogram) as [string, number][]) {
       lines.push(`  ${name.padEnd(14)}${String(n).padStart(14)} ${((100 * n) / total).toFixed(2).padStart(6)}%`);
     }
   }

@@ -52,7 +52,9 @@ export const modelImportCommand: CommandSpec = {
     let classPermutation: number[] | undefined;
     if (o.classOrder === 'plca') {
       if (o.classes !== 16 && o.classes !== 19) {
-        throw new PlcaError('PLCA_INVALID_ARGUMENT', `--class-order plca needs --classes 16 or 19 (the PLCA tasks), got ${o.classes}`);
+        throw new PlcaError('PLCA_INVALID_ARGUMENT', `--class-order plca needs --classes 16 or 19 (the PLCA tasks), got ${o.classes}`, {
+        hint: 'add --classes 19 (GTAV → Cityscapes) or --classes 16 (SYNTHIA → Cityscapes), or use --class-order as-is',
+      });
       }
       classPermutation = (await import('../../data/index.js')).plcaToInternalOrder(o.classes);
     }

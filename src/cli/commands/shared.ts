@@ -1,5 +1,6 @@
 /** Helpers the commands share: engine setup from the common flags, paths, JSON output. */
 import { accessSync, constants, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { PlcaError } from '../../util/errors.js';
 import type { CliIo } from '../io.js';
@@ -10,6 +11,18 @@ export async function setupEngine(io: CliIo, opts: Partial<CommonOptions>): Prom
   const { initEngine } = await import('../../engine/index.js');
   const info = await initEngine({ backend: opts.backend ?? 'auto', threads: opts.threads });
   if (opts.verbose) io.stderr.write(`plca: engine ${info.backend}, ${info.threads} thread(s), simd ${info.simd}\n`);
+}
+
+/**
+ * Warns when more wasm threads are asked for than the machine has cores: the extra threads only
+ * take turns on the cores (and spin while they wait), so the run gets slower, not faster.
+ * @param from what asked for them, e.g. '--threads' or 'runtime.threads (from the config)'
+ */
+export function warnThreads(io: CliIo, threads: number | null | undefined, from: string): void {
+  const cores = availableParallelism();
+  if (threads === null || threads === undefined || threads <= cores) return;
+  io.stderr.write(`plca: warning: ${from} is ${threads}, more threads than this machine's ${cores} core(s); ` +
+    `the extra ones only take turns (slower, not faster): use --threads ${cores} or fewer\n`);
 }
 
 /** Resolves a user path against the working directory. */
@@ -29,8 +42,8 @@ export function requirePath(io: CliIo, p: string, kind: 'file' | 'dir' | 'any', 
   } catch {
     throw new PlcaError('PLCA_FILE_NOT_FOUND', `${what} not found: ${abs}`, { hint: 'check the path and the working directory' });
   }
-  if (kind === 'file' && !st.isFile()) throw new PlcaError('PLCA_FILE_UNREADABLE', `${what} is not a file: ${abs}`);
-  if (kind === 'dir' && !st.isDirectory()) throw new PlcaError('PLCA_FILE_UNREADABLE', `${what} is not a directory: ${abs}`);
+  if (kind === 'file' && !st.isFile()) throw new PlcaError('PLCA_FILE_UNREADABLE', `${what} is not a file: ${abs}`, { hint: 'give the path of a file, not of a directory' });
+  if (kind === 'dir' && !st.isDirectory()) throw new PlcaError('PLCA_FILE_UNREADABLE', `${what} is not a directory: ${abs}`, { hint: 'give the path of a directory' });
   try {
     accessSync(abs, constants.R_OK);
   } catch {

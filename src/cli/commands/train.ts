@@ -12,7 +12,7 @@ import { addCommonOptions, type CommonOptions } from '../options.js';
 import { checkOutDir, makeOutDir } from '../out_path.js';
 import { describeSignal, installInterruptHandler, InterruptedError } from '../signals.js';
 import { configOverrides, loadRunConfig } from './run_config.js';
-import { printJson, setupEngine, userPath } from './shared.js';
+import { printJson, setupEngine, userPath, warnThreads } from './shared.js';
 import { TrainReporter } from './train_reporter.js';
 
 interface TrainOptions extends CommonOptions {
@@ -29,12 +29,14 @@ export const trainCommand: CommandSpec = {
   ],
   configure: (cmd) => {
     addCommonOptions(cmd, ['config', 'set', 'out', 'seed', 'backend', 'threads', 'json']);
+    cmd.options.find((opt) => opt.long === '--out')!.description = 'run directory (default: runs/NAME-TIMESTAMP, NAME from the config; printed at the start)';
     cmd.option('--resume', 'continue the run in --out from its newest intact checkpoint (with its config.json unless --config is given)');
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as TrainOptions;
     const run = await prepareRun(ctx, o);
     const { cfg, outDir } = run;
+    if (o.threads === undefined) warnThreads(ctx.io, cfg.runtime.threads, 'runtime.threads (from the config)');
     await setupEngine(ctx.io, { backend: cfg.runtime.backend, threads: cfg.runtime.threads ?? undefined, verbose: o.verbose });
     const result = await runTraining(ctx, run, o);
     try {

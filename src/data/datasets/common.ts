@@ -78,8 +78,10 @@ export function isDirectory(path: string): boolean {
   }
 }
 
+const ROOT_HINT = 'give the dataset\'s root: data.source.root, data.target.root or data.val.root in the config (--set data.source.root=DIR), or --root DIR for eval and data check';
+
 /** Fails with PLCA_FILE_NOT_FOUND / PLCA_DATASET_INVALID unless `dir` is a directory. */
-export function requireDir(dir: string, what: string, hint?: string): void {
+export function requireDir(dir: string, what: string, hint = what === 'root' ? ROOT_HINT : undefined): void {
   if (isDirectory(dir)) return;
   try {
     statSync(dir);
@@ -221,7 +223,7 @@ export function loadSample(ds: DatasetDescriptor, i: number, opts: LoadOptions =
       throw new PlcaError(
         'PLCA_SIZE_MISMATCH',
         `label ${ref.labelPath} is ${raw.width}x${raw.height} but image ${ref.imagePath} is ${image.width}x${image.height}`,
-        { hint: 'fix or leave out the pair (see plca data check), or load with sizeMismatch: "resize"' },
+        { hint: 'fix or leave out the pair (plca data check lists every one), or --set data.sizeMismatch=resize to resize such labels to their image' },
       );
     }
     label = resizeLabelNearest(label, raw.width, raw.height, image.height, image.width);
