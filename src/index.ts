@@ -16,10 +16,10 @@ export * from './export/index.js';
 export * from './pipeline/index.js';
 export * from './demo/index.js';
 
-// Names that two modules export: the tensor op and the generator's RNG are the public ones;
-// the others are reachable under explicit names.
+// Names that two modules export: the tensor op is the public one; the others are reachable
+// under explicit names.
 export { resizeBilinear } from './engine/index.js';
-export { resizeBilinear as resizeImageBilinear, Rng as DataRng } from './data/index.js';
-export { Rng, applyOverride as applyMiniCityOverride } from './minicity/index.js';
+export { resizeBilinear as resizeImageBilinear } from './data/index.js';
+export { applyOverride as applyMiniCityOverride } from './minicity/index.js';
 export { DATASET_NAMES, applyOverride } from './config/index.js';
 export type { DatasetName } from './config/index.js';

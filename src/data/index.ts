@@ -23,7 +23,7 @@ export {
   CAFFE_BGR_MEAN, IMAGENET_RGB_MEAN, IMAGENET_RGB_STD,
   type NormalizeMode, type NormalizeSpec, type TrainTransformOptions, type AugmentParams,
 } from './transforms.js';
-export { hashSeed, mulberry32, permutation, type Rng } from './rng.js';
+export { hashSeed, mulberry32, permutation, type Uniform } from '../util/rng.js';
 export { prepareSample, type PipelineOptions, type PreparedSample } from './sample_pipeline.js';
 export type { Batch, BatchStream } from './batch.js';
 export { DataLoader, createLoader, toBatch, type LoaderOptions, type LoaderState } from './loader.js';

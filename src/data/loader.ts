@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { PlcaError } from '../util/errors.js';
 import type { Batch, BatchStream } from './batch.js';
 import { describeUnknownLabels, type DatasetDescriptor, type UnknownLabelReport } from './datasets/common.js';
-import { hashSeed, mulberry32, permutation } from './rng.js';
+import { hashSeed, mulberry32, permutation } from '../util/rng.js';
 import { prepareSample, type PipelineOptions, type PreparedSample, type SampleJob } from './sample_pipeline.js';
 import { WorkerPool } from './worker_pool.js';
 

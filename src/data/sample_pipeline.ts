@@ -4,7 +4,7 @@
  * identical bytes because every random draw comes from the job's own seed.
  */
 import { loadSample, type DatasetDescriptor, type LoadOptions, type UnknownLabelReport } from './datasets/common.js';
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../util/rng.js';
 import {
   applyAugment, evalResize, normalizeImage, sampleAugment, type NormalizeMode, type TrainTransformOptions,
 } from './transforms.js';

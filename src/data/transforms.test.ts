@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../util/fixtures.js';
 import type { RgbImage } from './image_io.js';
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../util/rng.js';
 import {
   applyAugment, evalResize, normalizeImage, resizeBilinear, resizeLabelNearest, sampleAugment,
   shortSideSize, CAFFE_BGR_MEAN, type AugmentParams,

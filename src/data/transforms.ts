@@ -13,7 +13,7 @@
  */
 import { PlcaError } from '../util/errors.js';
 import type { RgbImage } from './image_io.js';
-import { randInt, type Rng } from './rng.js';
+import { randInt, type Uniform } from '../util/rng.js';
 
 /** The reference's default: Caffe BGR mean (B, G, R), values kept in 0–255, std 1. */
 export const CAFFE_BGR_MEAN = [104.00698793, 116.66876762, 122.67891434] as const;
@@ -78,7 +78,7 @@ export function shortSideSize(width: number, height: number, size: number): { wi
 }
 
 /** Draws resize, flip and crop for an image of the given size (in the reference's order). */
-export function sampleAugment(rng: Rng, width: number, height: number, opts: TrainTransformOptions = {}): AugmentParams {
+export function sampleAugment(rng: Uniform, width: number, height: number, opts: TrainTransformOptions = {}): AugmentParams {
   const minSize = opts.minSize ?? 760;
   const maxSize = opts.maxSize ?? 988;
   const c = opts.cropSize ?? 730;

@@ -1,13 +1,9 @@
 /**
- * A pool of loader workers (node:worker_threads). Works from the TypeScript sources (tsx, vitest)
- * and from compiled JS: a worker cannot inherit the parent's TS loader hooks, so under TS the
- * worker first registers tsx, then imports `loader_worker.ts`.
+ * A pool of loader workers (node:worker_threads), started by src/util/child.ts `startWorker`
+ * (from the TypeScript sources a worker registers tsx first, from dist it runs the .js).
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../util/child.js';
 import { PlcaError, type ErrorCode } from '../util/errors.js';
 import type { DatasetDescriptor } from './datasets/common.js';
 import type { PipelineOptions, PreparedSample, SampleJob } from './sample_pipeline.js';
@@ -17,24 +13,10 @@ import type { ItemCheck } from './check_item.js';
 export type WorkerRequest = { kind: 'sample'; job: SampleJob } | { kind: 'check'; item: number };
 type WorkerReply = { jobId: number; result?: unknown; error?: { code: ErrorCode; message: string; hint?: string } };
 
-/** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found through its package.json exports. */
-function tsxEsmApi(from: string): string {
-  const require = createRequire(from);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
-}
-
 interface Pending { resolve: (s: unknown) => void; reject: (e: Error) => void; worker: number }
 
 function spawn(init: { dataset: DatasetDescriptor; pipeline: PipelineOptions }): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./loader_worker.ts', here).href;
-    const boot = `import(${JSON.stringify(tsxEsmApi(here))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData: init });
-  }
-  return new Worker(new URL('./loader_worker.js', here), { workerData: init });
+  return startWorker(import.meta.url, 'loader_worker', init);
 }
 
 /** Runs jobs on `size` workers, least-busy first. */

@@ -4,6 +4,7 @@
 // cross-entropy, plain SGD. NHWC. PyTorch twin: scripts/bench_engine_torch.py.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, resizeBilinear, batchNorm, softmaxCrossEntropy } from './ops.js';
+import { mulberry32 } from '../util/rng.js';
 
 export interface StepNet {
   params: Map<string, tf.Variable>;
@@ -16,17 +17,14 @@ export interface StepNet {
   dispose(): void;
 }
 
-/** Kaiming-uniform-like init from a seeded LCG, so runs are repeatable. */
+/** Kaiming-uniform-like init from plca's seeded generator (src/util/rng.ts), so runs are repeatable. */
 function initWeight(shape: number[], seed: number): tf.Variable {
   const n = shape.reduce((a, b) => a * b, 1);
   const fanIn = shape.slice(0, 3).reduce((a, b) => a * b, 1);
   const bound = Math.sqrt(6 / fanIn);
   const data = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = (s / 2 ** 32 * 2 - 1) * bound;
-  }
+  const uniform = mulberry32(seed);
+  for (let i = 0; i < n; i++) data[i] = (uniform() * 2 - 1) * bound;
   return tf.variable(tf.tensor(data, shape), true);
 }
 

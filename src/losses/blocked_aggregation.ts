@@ -3,15 +3,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from '../engine/ops.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
+import { rowBlocks } from './row_blocks.js';
 import { KL_EPS, l2Normalize, l2NormalizeBackward } from './similarity.js';
 
 interface AggStats { mean: Float32Array; inv: Float32Array; lse: Float32Array }
 
-function ranges(l: number, rows: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let r = 0; r < l; r += rows) out.push([r, Math.min(rows, l - r)]);
-  return out;
-}
 
 /**
  * Log-domain weights of one block: z = contrast-normalised (cos) or plain (kl) similarity rows;
@@ -57,7 +53,7 @@ export function blockedAggregate(x: tf.Tensor2D, metric: 'cos' | 'kl', rows: num
     const st: AggStats = { mean: new Float32Array(l), inv: new Float32Array(l), lse: new Float32Array(l) };
     const vct = tf.transpose(vv) as tf.Tensor2D;
     const parts: tf.Tensor2D[] = [];
-    for (const [r0, n] of ranges(l, rows)) {
+    for (const [r0, n] of rowBlocks(l, rows)) {
       parts.push(tf.tidy((): tf.Tensor2D => {
         const z = blockLogits(vr, vct, cos, r0, n, st, true);
         const lse = tf.logSumExp(z, 1, true);
@@ -105,7 +101,7 @@ function aggBackward([x, v]: tf.Tensor2D[], dy: tf.Tensor2D, cos: boolean, rows:
   let dX = (alpha === 1 ? tf.zeros([l, c]) : tf.mul(dy, 1 - alpha)) as tf.Tensor2D;
   let dVc = tf.zeros([l, c]) as tf.Tensor2D;
   const dVr: tf.Tensor2D[] = [];
-  for (const [r0, n] of ranges(l, rows)) {
+  for (const [r0, n] of rowBlocks(l, rows)) {
     const blk = tf.tidy(() => {
       const z = blockLogits(vr, vct, cos, r0, n, st, false);
       const w = tf.exp(tf.sub(z, tf.tensor2d(st.lse.subarray(r0, r0 + n), [n, 1]))) as tf.Tensor2D; // [B, L]

@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from '../engine/ops.js';
 import { CONTRAST_EPS } from './contrast_normalize.js';
 import { accumulate } from './blocked_aggregation.js';
+import { rowBlocks } from './row_blocks.js';
 import { KL_EPS, l2Normalize, l2NormalizeBackward } from './similarity.js';
 
-/** Default number of similarity entries per block (8 MB of float32; a block step holds ~10 such). */
-export const DEFAULT_BLOCK_ELEMENTS = 1 << 21;
+export { DEFAULT_BLOCK_ELEMENTS, defaultBlockRows } from './row_blocks.js';
 
 /**
  * The two bilinear similarity forms of one image pair, up to a per-row constant (which contrast
@@ -36,16 +36,6 @@ export interface BlockedCycle {
 interface RowStats { mean: Float32Array; inv: Float32Array; lse: Float32Array; mid: Int32Array; logP: Float64Array }
 interface ColStats { mean: Float32Array; inv: Float32Array; lse: Float32Array; arg: Int32Array; logP: Float64Array }
 
-/** Block row count for L2 columns under `blockElements`. */
-export function defaultBlockRows(l2: number, blockElements = DEFAULT_BLOCK_ELEMENTS): number {
-  return Math.max(1, Math.floor(blockElements / l2));
-}
-
-function blocks(l1: number, rows: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let r = 0; r < l1; r += rows) out.push([r, Math.min(rows, l1 - r)]);
-  return out;
-}
 
 function sliceRows(x: tf.Tensor2D, r0: number, n: number): tf.Tensor2D {
   return tf.slice(x, [r0, 0], [n, x.shape[1]]);
@@ -103,7 +93,7 @@ function forwardStats(p: BilinearPair, rows: number): { rs: RowStats; cs: ColSta
   const v2t = p.v2 ? (tf.transpose(p.v2) as tf.Tensor2D) : undefined;
   const rs: RowStats = { mean: new Float32Array(l1), inv: new Float32Array(l1), lse: new Float32Array(l1), mid: new Int32Array(l1), logP: new Float64Array(l1) };
   const acc = { n: 0, mean: new Float64Array(l2), m2: new Float64Array(l2), max: new Float64Array(l2), arg: new Int32Array(l2) };
-  for (const [r0, n] of blocks(l1, rows)) {
+  for (const [r0, n] of rowBlocks(l1, rows)) {
     tf.tidy(() => {
       const s = stMatrix(p, vt, r0, n);
       rowBlock(s, r0, rs);
@@ -122,7 +112,7 @@ function forwardStats(p: BilinearPair, rows: number): { rs: RowStats; cs: ColSta
   const cMean = tf.tensor2d(cs.mean, [1, l2]);
   const cInv = tf.tensor2d(cs.inv, [1, l2]);
   const cMax = tf.tensor2d(Float32Array.from(zmax), [1, l2]);
-  for (const [r0, n] of blocks(l1, rows)) {
+  for (const [r0, n] of rowBlocks(l1, rows)) {
     const part = tf.tidy(() => {
       const st = p.u2 && v2t ? matmul(sliceRows(p.u2, r0, n), v2t) : stMatrix(p, vt, r0, n);
       return tf.sum(tf.exp(tf.sub(tf.mul(tf.sub(st, cMean), cInv), cMax)), 0);
@@ -173,7 +163,7 @@ function backward(p: BilinearPair, rows: number, rs: RowStats, cs: ColStats, g: 
   const dU: tf.Tensor2D[] = []; const dU2: tf.Tensor2D[] = [];
   let dV = tf.zeros([l2, c]) as tf.Tensor2D;
   let dV2 = shared ? undefined : (tf.zeros([l2, c]) as tf.Tensor2D);
-  for (const [r0, n] of blocks(l1, rows)) {
+  for (const [r0, n] of rowBlocks(l1, rows)) {
     const sl = (a: Float32Array) => tf.tensor2d(a.subarray(r0, r0 + n), [n, 1]);
     const delta = deltaBlock(rs, cs, g, h, r0, n, l2, shared);
     const blk = tf.tidy(() => {

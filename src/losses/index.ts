@@ -18,6 +18,5 @@ export { lovaszSoftmax, lovaszGrad } from './lovasz_softmax.js';
 export type { LovaszOptions } from './lovasz_softmax.js';
 export { lsrLoss } from './lsr.js';
 export type { LsrOptions } from './lsr.js';
-export { polyLrFactor } from './poly_lr.js';
 export { plcaObjective } from './objective.js';
 export type { PlcaInputs, PlcaObjective, PlcaObjectiveOptions } from './objective.js';

@@ -8,7 +8,7 @@ import { check } from '../util/errors.js';
 import { contrastSoftmax } from './contrast_normalize.js';
 import { cosineSimilarityFlat, flattenPixels, negKlSimilarityFlat } from './similarity.js';
 import { blockedAggregate } from './blocked_aggregation.js';
-import { DEFAULT_BLOCK_ELEMENTS, defaultBlockRows } from './blocked_association.js';
+import { DEFAULT_BLOCK_ELEMENTS, defaultBlockRows } from './row_blocks.js';
 
 export type SimilarityMetric = 'cos' | 'kl';
 

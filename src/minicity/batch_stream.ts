@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchStream } from '../data/batch.js';
 import { PlcaError } from '../util/errors.js';
-import { Rng, isRngState, type RngState } from './rng.js';
+import { Rng, isRngState, type RngState } from '../util/rng.js';
 import type { MiniCitySet } from './generator.js';
 
 export interface MiniCityStreamOptions {

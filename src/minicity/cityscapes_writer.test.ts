@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { PNG } from 'pngjs';
+import { decodePng } from '../data/png.js';
 import { writeCityscapesLayout, cityscapesStem } from './cityscapes_writer.js';
 import { generateSet, setSample, type MiniCitySet } from './generator.js';
 
@@ -21,15 +21,15 @@ describe('writeCityscapesLayout', () => {
       [0, 1, 2].map((i) => `${cityscapesStem('minicity', i)}_gtFine_labelIds.png`));
     for (let i = 0; i < 3; i++) {
       const { image, label } = setSample(set, i);
-      const img = PNG.sync.read(readFileSync(pairs[i].image));
-      expect([img.width, img.height]).toEqual([128, 64]);
-      const lab = PNG.sync.read(readFileSync(pairs[i].label));
-      // pngjs always decodes to RGBA; a grey PNG comes back with r = g = b.
+      const img = decodePng(readFileSync(pairs[i].image));
+      expect([img.width, img.height, img.channels]).toEqual([128, 64, 3]);
+      const lab = decodePng(readFileSync(pairs[i].label));
+      expect(lab.channels).toBe(1);
       let imgDiff = 0;
       let labDiff = 0;
       for (let p = 0; p < 128 * 64; p++) {
-        for (let c = 0; c < 3; c++) if (img.data[4 * p + c] !== image[3 * p + c]) imgDiff++;
-        if (lab.data[4 * p] !== CS_LABEL_OF_TRAIN[label[p]]) labDiff++;
+        for (let c = 0; c < 3; c++) if (img.data[3 * p + c] !== image[3 * p + c]) imgDiff++;
+        if (lab.data[p] !== CS_LABEL_OF_TRAIN[label[p]]) labDiff++;
       }
       expect(imgDiff).toBe(0);
       expect(labDiff).toBe(0);

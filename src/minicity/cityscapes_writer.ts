@@ -6,9 +6,9 @@
  * gtFine `labelIds` are Cityscapes *label* ids (road 7, …, car 26), not the train ids the set
  * holds, so labels are mapped back on the way out.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
+import { writePng } from '../data/image_io.js';
 import { PlcaError } from '../util/errors.js';
 import { MINICITY_TRAIN_IDS, TRAIN_TO_LABEL_ID } from './classes.js';
 import { setSample, type MiniCitySet } from './generator.js';
@@ -58,26 +58,10 @@ export function writeCityscapesLayout(set: MiniCitySet, dir: string, opts: Citys
       }
       ids[p] = TRAIN_TO_LABEL_ID[label[p]];
     }
-    writeFileSync(pair.image, encodePng(image, set.width, set.height, 3));
-    writeFileSync(pair.label, encodePng(ids, set.width, set.height, 1));
+    // plca's one PNG encoder (src/data/png.ts): RGB images, 8-bit grey label ids as Cityscapes' own.
+    writePng(pair.image, { width: set.width, height: set.height, channels: 3, data: image });
+    writePng(pair.label, { width: set.width, height: set.height, channels: 1, data: ids });
     out.push(pair);
   }
   return out;
-}
-
-/** 8-bit PNG from packed RGB (3 channels) or grey (1 channel) bytes. */
-export function encodePng(data: Uint8Array, width: number, height: number, channels: 1 | 3): Buffer {
-  if (data.length !== width * height * channels) {
-    throw new PlcaError('PLCA_SIZE_MISMATCH', `Error in encodePng: ${data.length} bytes for ${height}x${width}x${channels}`);
-  }
-  const png = new PNG({
-    width, height, bitDepth: 8,
-    colorType: channels === 3 ? 2 : 0,
-    inputColorType: channels === 3 ? 2 : 0,
-    inputHasAlpha: false,
-  });
-  png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return PNG.sync.write(png, {
-    colorType: channels === 3 ? 2 : 0, inputColorType: channels === 3 ? 2 : 0, inputHasAlpha: false, bitDepth: 8,
-  });
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { generateScene, generateSet, setSample, generateBenchmark, type Scene } from './generator.js';
-import { deriveSeed } from './rng.js';
+import { deriveSeed } from '../util/rng.js';
 import { STYLE_SRC, SCENE_SRC, SCENE_TGT, type StyleParams } from './params.js';
 import { targetStyle } from './target.js';
 import { TRAIN_ID, MINICITY_TRAIN_IDS } from './classes.js';

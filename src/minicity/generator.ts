@@ -4,7 +4,7 @@
  * scenes gives image i the seed deriveSeed(setSeed, i): any image can be regenerated alone.
  */
 import { PlcaError } from '../util/errors.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../util/rng.js';
 import { MINICITY_HEIGHT, MINICITY_WIDTH } from './classes.js';
 import { sampleLayout, type SceneLayout } from './layout.js';
 import { paintLayout } from './paint.js';

@@ -1,6 +1,6 @@
 /** MiniCity: the embedded benchmark's procedural street scenes (issue 7, notes/minicity-prototype.md). */
-export { Rng, mix32, deriveSeed, isRngState } from './rng.js';
-export type { RngState } from './rng.js';
+export { Rng, mix32, deriveSeed, isRngState } from '../util/rng.js';
+export type { RngState } from '../util/rng.js';
 export {
   MINICITY_HEIGHT, MINICITY_WIDTH, TRAIN_ID, LABEL_ID, TRAIN_TO_LABEL_ID, MINICITY_CLASSES, MINICITY_TRAIN_IDS,
   CITYSCAPES_COLOR,

@@ -11,7 +11,7 @@
  * them lies the lower part of a vertical road-side plane (façade or hedge) whose base is the
  * sidewalk's outer edge: on it, depth goes as 1/|x − vx| and height as (y − horizon)/|x − vx|.
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 import type { Range, Rgb, SceneParams } from './params.js';
 import { TRAIN_ID } from './classes.js';
 

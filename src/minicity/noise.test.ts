@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { inverseNormalCdf, normalQuantileTable, addGaussianNoise, valueNoise } from './noise.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 
 describe('Gaussian noise', () => {
   it('inverts the normal CDF (tabulated quantiles)', () => {

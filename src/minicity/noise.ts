@@ -4,7 +4,7 @@
  * samples per 32-bit draw): per-pixel Box–Muller cost more than the rest of a scene's
  * rendering, and a 65,536-level quantile table is far finer than the uint8 output.
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 /**
  * Smooth (smoothstep-interpolated) value noise in [−1, 1] on a lattice of `cell` px, at pixel

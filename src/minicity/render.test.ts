@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { renderCanvas } from './render.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { STYLE_SRC, type StyleParams } from './params.js';
 import { TRAIN_ID } from './classes.js';
 import type { Canvas } from './paint.js';

@@ -5,7 +5,7 @@
  * acts on all classes alike or by a per-class amplitude; none moves colours between classes.
  * Steps whose strength is zero are skipped and draw no random numbers.
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 import type { StyleParams, TextureFactors } from './params.js';
 import { TRAIN_ID, MINICITY_CLASSES } from './classes.js';
 import type { Canvas } from './paint.js';

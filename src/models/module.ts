@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, conv2d, groupNorm } from '../engine/ops.js';
 import { PlcaError } from '../util/errors.js';
-import { InitRng } from './rng.js';
+import { boxMuller, mulberry32 } from '../util/rng.js';
 
 /**
  * How a parameter is initialised (seeded, see `materialize`):
@@ -93,13 +93,30 @@ export class ModelPlan {
   }
 }
 
+/** One seeded stream of uniform and normal draws for a whole model (src/util/rng.ts). */
+interface InitRng { uniform: () => number; normal: () => number }
+
+function initRng(seed: number): InitRng {
+  // Mix the seed once so that nearby seeds (0, 1, 2 …) give unrelated streams.
+  const uniform = mulberry32(Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0);
+  return { uniform, normal: boxMuller(uniform) };
+}
+
 /** Initial values of one declaration, drawn from `rng` in plan order. */
 function initialValues(d: ParamDecl, rng: InitRng): Float32Array {
   const out = new Float32Array(d.shape.reduce((a, b) => a * b, 1));
   switch (d.init.kind) {
     case 'const': return out.fill(d.init.value);
-    case 'torchDefault': return rng.fillUniform(out, 1 / Math.sqrt(d.init.fanIn));
-    case 'kaimingNormalFanOut': return rng.fillNormal(out, Math.sqrt(2 / d.init.fanOut));
+    case 'torchDefault': {
+      const bound = 1 / Math.sqrt(d.init.fanIn);
+      for (let i = 0; i < out.length; i++) out[i] = (2 * rng.uniform() - 1) * bound;
+      return out;
+    }
+    case 'kaimingNormalFanOut': {
+      const std = Math.sqrt(2 / d.init.fanOut);
+      for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
+      return out;
+    }
   }
 }
 
@@ -107,7 +124,7 @@ function initialValues(d: ParamDecl, rng: InitRng): Float32Array {
 export function materialize(plan: ModelPlan, seed: number): {
   params: Map<string, tf.Variable>; state: Map<string, tf.Variable>;
 } {
-  const rng = new InitRng(seed);
+  const rng = initRng(seed);
   const params = new Map<string, tf.Variable>();
   const state = new Map<string, tf.Variable>();
   for (const d of plan.decls) {

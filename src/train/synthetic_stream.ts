@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
 import type { Batch, BatchStream } from '../data/batch.js';
+import { mulberry32 } from '../util/rng.js';
 
 export interface SyntheticStreamOptions {
   /** @default 0 */ seed?: number;
@@ -24,21 +25,11 @@ export interface SyntheticStreamOptions {
 
 interface SyntheticState { kind: 'synthetic'; seed: number; index: number }
 
-/** mulberry32 on a 32-bit state. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 /** A fixed colour per class, spread over the RGB cube, in [-1, 1]. */
 function classColour(c: number): [number, number, number] {
-  const r = rng(1000 + c);
+  const r = mulberry32(1000 + c);
   return [r() * 2 - 1, r() * 2 - 1, r() * 2 - 1];
 }
 
@@ -52,7 +43,7 @@ export class SyntheticStream implements BatchStream {
 
   async next(): Promise<Batch> {
     const { batchSize: n, height: h, width: w, numClasses: k } = this.o;
-    const r = rng(Math.imul(this.seed + 1, 0x9e3779b1) ^ Math.imul(this.index + 1, 0x85ebca6b));
+    const r = mulberry32(Math.imul(this.seed + 1, 0x9e3779b1) ^ Math.imul(this.index + 1, 0x85ebca6b));
     this.index += 1;
     const img = new Float32Array(n * h * w * 3);
     const lab = new Int32Array(n * h * w);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Rng, deriveSeed, isRngState } from './rng.js';
+import { Rng, boxMuller, deriveSeed, hashSeed, isRngState, mulberry32, permutation, randInt } from './rng.js';
 
 describe('Rng (xoshiro128**)', () => {
   it('matches the reference algorithm from state [1, 2, 3, 4]', () => {
@@ -74,5 +74,39 @@ describe('Rng (xoshiro128**)', () => {
     expect(() => new Rng(1).restore({ s: [0, 0, 0, 0], spare: null })).toThrow(/not an RngState/);
     expect(() => new Rng(1).restore({ s: [1, 2, 3], spare: null } as never)).toThrow(/not an RngState/);
     expect(isRngState(new Rng(3).state())).toBe(true);
+  });
+});
+
+describe('mulberry32 and its helpers', () => {
+  it('is a repeatable uniform [0, 1) stream per seed', () => {
+    const a = mulberry32(5);
+    const b = mulberry32(5);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(Math.abs(xs.reduce((s, x) => s + x, 0) / xs.length - 0.5)).toBeLessThan(0.05);
+    expect(mulberry32(6)()).not.toBe(mulberry32(5)());
+  });
+
+  it('hashSeed mixes words order-sensitively; randInt is inclusive; permutation is one', () => {
+    expect(hashSeed(1, 2)).toBe(hashSeed(1, 2));
+    expect(hashSeed(1, 2)).not.toBe(hashSeed(2, 1));
+    const r = mulberry32(1);
+    const ints = Array.from({ length: 500 }, () => randInt(r, 3, 5));
+    expect(new Set(ints)).toEqual(new Set([3, 4, 5]));
+    const p = permutation(50, mulberry32(2));
+    expect([...p].sort((x, y) => x - y)).toEqual([...Array(50).keys()]);
+  });
+
+  it('boxMuller gives standard normals, two per uniform pair', () => {
+    let calls = 0;
+    const u = mulberry32(9);
+    const n = boxMuller(() => { calls++; return u(); });
+    const xs = Array.from({ length: 4000 }, n);
+    expect(calls).toBe(4000);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+    expect(Math.abs(mean)).toBeLessThan(0.06);
+    expect(Math.abs(v - 1)).toBeLessThan(0.08);
   });
 });

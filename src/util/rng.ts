@@ -1,10 +1,85 @@
 /**
- * A small, fast, seeded random number generator: xoshiro128** (Blackman & Vigna) seeded through
- * splitmix32, with Box–Muller Gaussians. Its whole state is four 32-bit words and a cached
- * spare normal, so `state()`/`restore()` let a generator or a training stream resume exactly
- * (the state is plain JSON and goes into checkpoints). Not cryptographic.
+ * plca's seeded randomness, all of it (plain JS, no tensors, so results are bit-identical on every
+ * backend; not cryptographic):
+ * - `Rng`: xoshiro128** (Blackman & Vigna) seeded through splitmix32, with Box–Muller Gaussians.
+ *   Its whole state is four 32-bit words and a cached spare normal, so `state()`/`restore()` let a
+ *   generator or a training stream resume exactly (the state is plain JSON and goes into
+ *   checkpoints). MiniCity's scenes and its batch streams use it.
+ * - `mulberry32(seed)`: a stateless-looking uniform stream on one 32-bit word, for draws that are
+ *   re-seeded per item (a loader sample from (seed, epoch, index), so it does not depend on which
+ *   worker ran it) and for weight initialisation (`InitRng` in src/models).
+ * - Seed mixers: `mix32`, `deriveSeed`, `hashSeed`; helpers `randInt`, `permutation`, `boxMuller`.
  */
-import { PlcaError } from '../util/errors.js';
+import { PlcaError } from './errors.js';
+
+/** A uniform [0, 1) source. */
+export type Uniform = () => number;
+
+/** A uniform [0, 1) stream (mulberry32) on a 32-bit state: small and fast. */
+export function mulberry32(seed: number): Uniform {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mixes integers into one 32-bit seed (murmur3 finaliser per word). */
+export function hashSeed(...words: number[]): number {
+  let h = 0x9e3779b9;
+  for (const w of words) {
+    let k = Math.imul(w >>> 0, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** An integer uniform in [lo, hi], both inclusive (as Python's random.randint). */
+export function randInt(rng: Uniform, lo: number, hi: number): number {
+  return lo + Math.floor(rng() * (hi - lo + 1));
+}
+
+/** A Fisher–Yates permutation of 0..n−1. */
+export function permutation(n: number, rng: Uniform): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+/**
+ * Standard normal samples from a uniform source (Box–Muller; the second value of each pair is
+ * kept for the next call, so two calls cost one pair).
+ */
+export function boxMuller(uniform: Uniform): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const v = spare;
+      spare = undefined;
+      return v;
+    }
+    const u1 = 1 - uniform(); // (0, 1]: log stays finite
+    const u2 = uniform();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    spare = r * Math.sin(2 * Math.PI * u2);
+    return r * Math.cos(2 * Math.PI * u2);
+  };
+}
 
 /** The JSON-serialisable state of an `Rng`. */
 export interface RngState {
