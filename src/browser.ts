@@ -32,7 +32,7 @@ export { defineConfig, mergeConfigs } from './config/define_config.js';
 export { MODE_SWITCHES, needsTarget, usesObjective } from './config/modes.js';
 
 // MiniCity
-export { Rng, deriveSeed } from './minicity/rng.js';
+export { Rng, deriveSeed } from './util/rng.js';
 export { MINICITY_HEIGHT, MINICITY_WIDTH, TRAIN_ID, MINICITY_CLASSES, CITYSCAPES_COLOR } from './minicity/classes.js';
 export type { MiniCityClass } from './minicity/classes.js';
 export { generateScene, generateSet, setSample, MINICITY_DEFAULTS } from './minicity/generator.js';

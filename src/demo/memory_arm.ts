@@ -10,7 +10,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { needsTarget } from '../config/modes.js';
 import { evaluate } from '../eval/evaluator.js';
 import type { Segmentor } from '../models/segmentor.js';
-import { deriveSeed } from '../minicity/rng.js';
+import { deriveSeed } from '../util/rng.js';
 import { headClasses } from '../pipeline/classes.js';
 import { generateMiniCitySet, MINICITY_SPLITS, miniCityStream, miniCityValSamples } from '../pipeline/minicity_data.js';
 import { setValidator } from '../pipeline/validation.js';
