@@ -1,5 +1,5 @@
 // `npm run bench [-- --json] [--backend wasm|cpu|tensorflow|auto] [--threads N] [--steps 30] [--skip-association] [--skip-peak]`
-// Engine benchmark (issue 2): training step of the reference step net (notes/engine.md), conv
+// Engine benchmark: training step of the reference step net (docs/design/engine.md), conv
 // GFLOP/s forward and backward, the association similarity product, peak RSS, and the losses'
 // association benchmark (scripts/bench_association92.ts) run as a child process when present.
 // With `--model NAME --crop S` it benchmarks that network's training step instead (scripts/bench_model.ts);
@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine, exitEngine, conv2d, matmul, createStepNet } from '../src/engine/index.js';
+import { initEngine, exitEngine, conv2d, matmul } from '../src/engine/index.js';
+import { createStepNet } from '../src/engine/step_net.js';
 import { REPO_ROOT } from '../src/util/fixtures.js';
 import { convGeometry, convInputGrad, convFilterGrad } from '../src/engine/conv_grad.js';
 import { arg, stats, wasmPeak as measureWasmPeak } from './bench_common.js';

@@ -8,7 +8,8 @@ import { initEngine, exitEngine } from '../src/engine/index.js';
 import { createStepNet } from '../src/engine/step_net.js';
 import { PlcaMethod } from '../src/method/index.js';
 import { canonicalModelName, createModel } from '../src/models/index.js';
-import { Sgd, SyntheticStream } from '../src/train/index.js';
+import { Sgd } from '../src/train/index.js';
+import { SyntheticStream } from '../src/train/synthetic_stream.js';
 import { accumulateGradients } from '../src/train/step.js';
 
 function arg(name: string, dflt: string): string {

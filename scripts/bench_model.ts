@@ -12,7 +12,8 @@ import { resolveConfig } from '../src/config/index.js';
 import { initEngine, exitEngine, type BackendName } from '../src/engine/index.js';
 import { PlcaMethod } from '../src/method/index.js';
 import { canonicalModelName, convGflop, createModel, modelConvs, modelInfo } from '../src/models/index.js';
-import { Sgd, SyntheticStream } from '../src/train/index.js';
+import { Sgd } from '../src/train/index.js';
+import { SyntheticStream } from '../src/train/synthetic_stream.js';
 import { accumulateGradients } from '../src/train/step.js';
 import { arg, flag, peakRssMB, stats, wasmPeak, type WasmPeak } from './bench_common.js';
 

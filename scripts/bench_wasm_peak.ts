@@ -1,5 +1,5 @@
 // The arithmetic ceiling of WebAssembly SIMD on this machine, to put the engine's convolution
-// speed in context (issue 2: "wasm SIMD128 against oneDNN AVX-512"). One thread runs a
+// speed in context ("wasm SIMD128 against oneDNN AVX-512"). One thread runs a
 // register-blocked multiply-accumulate loop shaped like a GEMM micro-kernel (see `kernel`), in
 // three forms:
 //   - simd128:   f32x4.mul + f32x4.add (what tfjs-backend-wasm 4.22's XNNPACK build can use),

@@ -1,6 +1,6 @@
 // `npx tsx scripts/export_browser_check.ts [--models minicity_gn,minicity_bn,resnet_tiny_aspp]
 //   [--backends cpu,webgl] [--size 37x50] [--chromium /usr/bin/chromium] [--timeout 120]`
-// Browser check of the export (issue 4 "Export"): each model is exported, then a headless
+// Browser check of the export: each model is exported, then a headless
 // Chromium page loads tfjs from node_modules/@tensorflow/tfjs/dist/tf.min.js and the model with
 // the stock `tf.loadGraphModel(url)` over http from 127.0.0.1 — no plca code in the page — runs it
 // on the same input as Node (fetched as raw float32 bytes) and posts the logits back. The page

@@ -10,6 +10,13 @@ describe('src/ import graph', () => {
     expect(findCycles({ a: ['b'], b: [] })).toEqual([]);
   });
 
+  it('the public entry loads as a module (every name it re-exports is a value at run time)', async () => {
+    const api = await import('../src/index.js');
+    for (const name of ['runDemo', 'runTraining', 'plcaObjective', 'Rng', 'mulberry32', 'createModel', 'loadConfig']) {
+      expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
+    }
+  }, 60_000);
+
   it('has no file cycle and no module cycle', async () => {
     const r = await checkImports();
     expect(r.files).toBeGreaterThan(100);

@@ -9,10 +9,10 @@ import { commanderExitCode, exitCodeFor, formatError, isCommanderExit, toPlcaErr
 import { processIo, type CliIo } from './io.js';
 import { argvWantsVerbose, withSilentDefaults } from './options.js';
 import { warnThreads } from './commands/shared.js';
+import { packageVersion } from '../util/version.js';
 
 export type Dispatch = (spec: CommandSpec, args: string[], opts: Record<string, unknown>) => Promise<void>;
 
-const VERSION = '0.1.0';
 
 /**
  * The commander program. `dispatch` runs a command; tests pass one that records the parse.
@@ -21,7 +21,7 @@ const VERSION = '0.1.0';
 export function buildProgram(io: CliIo, dispatch: Dispatch, commands: readonly CommandSpec[] = COMMANDS): Command {
   const program = new Command('plca')
     .description('Pixel-Level Cycle Association (NeurIPS 2020): domain-adaptive semantic segmentation in TensorFlow.js')
-    .version(VERSION)
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

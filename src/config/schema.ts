@@ -2,7 +2,7 @@
  * The one schema of a plca run: every knob, its type and its default. `UserConfig` (what
  * config files and `--set` give) is this schema's input type, every field optional;
  * `ResolvedConfig` is its output, complete. Defaults are the paper's GTAV→Cityscapes
- * settings (§4.2) as the reference code runs them (notes/reference-implementation.md §4.3, §4.8, §4.9).
+ * settings (§4.2) as the reference code runs them (docs/design/reference-implementation.md §4.3, §4.8, §4.9).
  *
  * All objects are strict: an unknown key is an error, so a typo in a config never silently
  * falls back to a default.
@@ -19,7 +19,7 @@ export const DATASET_NAMES = ['gtav', 'gta5', 'synthia', 'cityscapes', 'folder',
 
 /**
  * The paper's Table 1 columns plus the BN-statistics control. Each mode fixes the objective's
- * switches (`modeSwitches` in src/method); `method.switches` may override single switches.
+ * switches (`MODE_SWITCHES` in src/config/modes.ts); `method.switches` may override single switches.
  */
 export const METHOD_MODES = [
   'source_only', // L^ce only
@@ -189,7 +189,7 @@ const trainSchema = z.strictObject({
   valInterval: posInt.nullable().default(372),
   /** Updates between JSONL step records. */
   logInterval: posInt.default(37),
-  /** Collapse warning threshold on the feature cover ratio (notes/minicity-prototype.md §3.4). */
+  /** Collapse warning threshold on the feature cover ratio (docs/design/minicity-prototype.md §3.4). */
   collapseCoverRatio: z.number().min(0).max(1).default(0.1),
 });
 

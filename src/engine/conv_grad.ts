@@ -1,7 +1,7 @@
 // Conv2D gradients for any stride and dilation, NHWC, built from forward convolutions only.
 // Why: tfjs-core's Conv2D gradient asserts dilation 1 (DeepLab's atrous layers and ASPP need
 // more), and wasm has no Conv2DBackpropFilter while its Conv2DBackpropInput is a scalar loop;
-// the forward Conv2D is XNNPACK on wasm (notes/engine.md, "Ways that were checked to work").
+// the forward Conv2D is XNNPACK on wasm (docs/design/engine.md, "Ways that were checked to work").
 // When plca's own wasm kernels are installed (kernels/conv.ts), both gradients are one GEMM
 // each instead; the composition remains for the other backends and the shapes they skip.
 import * as tf from '@tensorflow/tfjs-core';
@@ -37,7 +37,7 @@ function cropForPad(x: tf.Tensor4D, top: number, bottom: number, left: number, r
 
 /**
  * w[kh−1−i, kw−1−j] as an exchange-matrix product over the flattened kh·kw axis. Why: wasm's
- * Reverse is a scalar loop (notes/engine.md item 5), while this small product is XNNPACK.
+ * Reverse is a scalar loop (docs/design/engine.md item 5), while this small product is XNNPACK.
  */
 function flipSpatial(w: tf.Tensor4D): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;

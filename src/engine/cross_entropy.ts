@@ -1,6 +1,6 @@
 // Softmax cross-entropy with an ignore label, NHWC logits, closed-form gradient. Why: the stock
 // composition (logSoftmax, oneHot, mul, sum) runs wasm's scalar Exp three times per step
-// (notes/engine.md item 5); here one Softmax kernel (XNNPACK on wasm) serves loss and gradient.
+// (docs/design/engine.md item 5); here one Softmax kernel (XNNPACK on wasm) serves loss and gradient.
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';
 

@@ -10,5 +10,3 @@ export {
   conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul,
 } from './ops.js';
 export type { Conv2dOptions, BatchNormOptions, BatchNormResult } from './ops.js';
-export { createStepNet } from './step_net.js';
-export type { StepNet } from './step_net.js';

@@ -1,5 +1,5 @@
 // Backend setup: picks the TF.js backend for the platform (platform.ts: Node's or the browser's)
-// and installs the engine's gradient and kernel fixes (notes/engine.md) so that every backend
+// and installs the engine's gradient and kernel fixes (docs/design/engine.md) so that every backend
 // trains our networks correctly.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';

@@ -1,6 +1,6 @@
 // Matrix products that always reach wasm's fast (XNNPACK) kernel. Why: wasm BatchMatMul is fast
 // only with no transposes and batch 1; every other case falls to a scalar loop at 1–3.5 GFLOP/s
-// (notes/engine.md, item 4). The association loss is made of exactly such products
+// (docs/design/engine.md, item 4). The association loss is made of exactly such products
 // ([N, HW, C] × [N, C, HW']), and the stock BatchMatMul gradient produces transposed ones.
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';

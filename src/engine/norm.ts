@@ -1,5 +1,5 @@
 // Normalisation layers, NHWC, with closed-form gradients. Why: the stock batch-norm gradient tiles
-// [C] vectors to full size (9 ms/step in wasm's scalar Tile alone, notes/engine.md item 5); here
+// [C] vectors to full size (9 ms/step in wasm's scalar Tile alone, docs/design/engine.md item 5); here
 // every [C] vector meets the activations through a broadcasting binary op.
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';

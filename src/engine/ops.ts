@@ -1,5 +1,5 @@
 // Engine ops, NHWC. Forward passes use the stock kernels; `initEngine` replaces the gradients that
-// stock TF.js gets wrong or cannot compute (dilated conv, half-pixel resize; notes/engine.md).
+// stock TF.js gets wrong or cannot compute (dilated conv, half-pixel resize; docs/design/engine.md).
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';
 

@@ -1,7 +1,7 @@
 // Bilinear resize as separable interpolation matrices, NHWC, and a ResizeBilinear gradient built
 // on them. Why: the cpu and wasm ResizeBilinearGrad kernels ignore `halfPixelCenters`, so the
 // gradient of PyTorch's align_corners=False resize (the reference's mode) is wrong in stock TF.js
-// (notes/engine.md, item 3). y = A_h · x · A_wᵀ per image and channel, so ∂L/∂x = A_hᵀ · dy · A_w.
+// (docs/design/engine.md, item 3). y = A_h · x · A_wᵀ per image and channel, so ∂L/∂x = A_hᵀ · dy · A_w.
 import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from './matmul.js';
 

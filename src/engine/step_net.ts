@@ -1,7 +1,8 @@
-// The reference step net of notes/engine.md, for the benchmark, profiling and the engine's
-// training test: conv3×3 s2 3→32 +BN+ReLU, conv3×3 s2 32→64 +BN+ReLU, two dilated (d=2)
-// conv3×3 64→64 +bias+ReLU, 1×1 conv → K (+bias), bilinear upsample to the input size, softmax
-// cross-entropy, plain SGD. NHWC. PyTorch twin: scripts/bench_engine_torch.py.
+// The engine benchmark's step net (src/engine/README.md), for the benchmark, profiling and the
+// engine's training test: conv3×3 s2 3→32 +BN+ReLU, conv3×3 s2 32→64 +BN+ReLU, two dilated
+// (d=2) conv3×3 64→64 +bias+ReLU, 1×1 conv → K (+bias), bilinear upsample to the input size,
+// softmax cross-entropy, plain SGD. NHWC. PyTorch twin: scripts/bench_engine_torch.py. Internal:
+// not part of the public API (import it from this file).
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, resizeBilinear, batchNorm, softmaxCrossEntropy } from './ops.js';
 import { mulberry32 } from '../util/rng.js';

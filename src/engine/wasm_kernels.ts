@@ -1,6 +1,6 @@
 // Kernels the wasm backend lacks, composed from its own kernels (no tensors are created through
 // the engine, so nothing is taped or leaked). Why: wasm has no Conv2DBackpropFilter, so the stock
-// gradient of any conv (fused or not) throws there (notes/engine.md, item 1).
+// gradient of any conv (fused or not) throws there (docs/design/engine.md, item 1).
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
 import { convGeometry } from './conv_grad.js';

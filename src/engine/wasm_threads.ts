@@ -1,6 +1,6 @@
 // Multi-threaded wasm in Node. Why: tfjs 4.22 switches threads off in Node (its feature flag
 // returns false there, and its worker script is handed to emscripten as a `blob:` URL, which Node's
-// worker_threads cannot load), so `setThreadsCount` has no effect (notes/engine.md, item 6). This
+// worker_threads cannot load), so `setThreadsCount` has no effect (docs/design/engine.md, item 6). This
 // re-registers the 'wasm' backend with a factory that loads the unbundled threaded-SIMD build with
 // its worker script written to a real file. It leans on package internals, so the version is
 // pinned (package.json: exactly 4.22.0) and checked here, and tested in engine tests.

@@ -1,4 +1,4 @@
-// Evaluation (issue 4 item 5): confusion matrix, metrics, inference with optional test-time
+// Evaluation: confusion matrix, metrics, inference with optional test-time
 // aggregation, dataset evaluation.
 export { ConfusionMatrix, confusionMatrix } from './confusion_matrix.js';
 export {

@@ -30,7 +30,7 @@ function fakeModel(): Segmentor & { calls: string[] } {
   };
 }
 
-// The reference's test-time aggregation (tools/test.py, notes §4.5) written out for 4 pixels.
+// The reference's test-time aggregation (tools/test.py, docs/design/reference-implementation.md §4.5) written out for 4 pixels.
 function softmaxRows(z: number[][]): number[][] {
   return z.map((r) => { const m = Math.max(...r); const e = r.map((v) => Math.exp(v - m)); const s = e.reduce((a, b) => a + b); return e.map((v) => v / s); });
 }

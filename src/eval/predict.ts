@@ -12,13 +12,13 @@ export interface PredictOptions {
   inputSize?: [number, number];
   /** size of the returned scores, normally the label size. @default the image size */
   outputSize?: [number, number];
-  /** the reference's test-time aggregation (tools/test.py, notes §4.5). @default false */
+  /** the reference's test-time aggregation (tools/test.py, docs/design/reference-implementation.md §4.5). @default false */
   aggregate?: boolean;
   /** mixing weight of both aggregation stages; the reference fixes 0.5. @default 0.5 */
   alpha?: number;
   /**
    * Receiving rows per block of the (h·w)² self-affinity, passed to `spatialAggregate`: 'auto'
-   * switches to row blocks above 4 M entries, so memory stays O(h·w·(C + rows)) — a 2048×1024
+   * switches to row blocks above DEFAULT_BLOCK_ELEMENTS (2 M) entries, so memory stays O(h·w·(C + rows)) — a 2048×1024
    * image at 730×1460 input has a 92×183 grid, whose dense affinity alone would be 1.1 GB.
    * Measured (wasm, 1 thread): DeepLab-V2/ResNet-101 at 730×1460 with aggregation, scores at
    * 1024×2048, peaks at 2.07 GB process RSS (176 MB of it weights), under wasm32's 4 GB heap.

@@ -3,13 +3,13 @@
  * written to disk as tfjs-converter lays it out (model.json + group1-shard*of*.bin), from a model
  * in memory or rebuilt from a checkpoint.
  */
-import { readFileSync } from 'node:fs';
 import { createModel, type Segmentor } from '../models/index.js';
 import { checkGroup, assignGroup, loadCheckpoint, resolveCheckpointPath } from '../train/index.js';
 import { PlcaError } from '../util/errors.js';
 import { normOf } from './architectures.js';
 import { buildGraphModel, checkBuildOptions, type ExportFormat, type ExportOptions } from './graph_model.js';
 import { checkTarget, writeGraphModel, type WriteResult } from './write.js';
+import { packageVersion } from '../util/version.js';
 
 export interface ExportResult extends WriteResult {
   format: ExportFormat;
@@ -35,15 +35,6 @@ export function exportModel(model: Segmentor, outDir: string, opts: ExportOption
   const built = buildGraphModel(model, { ...opts, generatedBy: `plca ${packageVersion()}` });
   const written = writeGraphModel(outDir, built.graph, built.meta, { shardBytes: opts.shardBytes, overwrite: opts.overwrite });
   return { ...written, format: 'graph-model', inputSize: built.inputSize, featureGrid: built.featureGrid, outputs: built.outputs, nodes: built.graph.nodes.length };
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown'; // a bundled build may not ship package.json beside src/
-  }
 }
 
 export interface ExportFromCheckpointOptions extends Omit<ExportOptions, 'inputSize'> {

@@ -1,4 +1,4 @@
-// The PLCA objective and its building blocks (issue 3). All tensors NHWC.
+// The PLCA objective and its building blocks. All tensors NHWC.
 export { stopGradient } from './stop_gradient.js';
 export { cosineSimilarity, negKlSimilarity, l2Normalize, flattenPixels, KL_EPS } from './similarity.js';
 export { contrastNormalize, contrastSoftmax, contrastLogSoftmax, rowMeanStd, CONTRAST_EPS } from './contrast_normalize.js';

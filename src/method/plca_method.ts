@@ -3,11 +3,11 @@
  * passes a mode needs, in the reference's order, and turns them into the objective's total,
  * its named terms and the association diagnostics. NHWC throughout.
  *
- * Order (reference solver.py `association`, notes §4.3): the target batch is forwarded first,
+ * Order (reference solver.py `association`, docs/design/reference-implementation.md §4.3): the target batch is forwarded first,
  * then the source batch, each in training mode, so each gets its own BN batch statistics and
  * both update the running statistics. The source-only modes forward the source alone; the
  * "lovbn" control also forwards the target, in training mode, outside the gradient tape: it
- * only moves the BN running statistics (notes/minicity-prototype.md §2).
+ * only moves the BN running statistics (docs/design/minicity-prototype.md §2).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.js';
@@ -47,7 +47,7 @@ export class PlcaMethod {
   /**
    * @param model the segmentor to train
    * @param cfg the resolved `method` section
-   * @param gradAccum micro-batches per update; scales β1 when `cfg.lovaszAccumScaling` (notes §4.3)
+   * @param gradAccum micro-batches per update; scales β1 when `cfg.lovaszAccumScaling` (docs/design/reference-implementation.md §4.3)
    */
   constructor(readonly model: Segmentor, readonly cfg: MethodConfig, gradAccum = 1) {
     this.needsTarget = needsTarget(cfg.switches);

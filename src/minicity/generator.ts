@@ -113,7 +113,7 @@ export function setSample(set: MiniCitySet, i: number): { image: Uint8Array; lab
   return { image: set.images.subarray(i * px * 3, (i + 1) * px * 3), label: set.labels.subarray(i * px, (i + 1) * px) };
 }
 
-/** The prototype's seeds and sizes (notes/minicity-prototype.md §1, §5). */
+/** The prototype's seeds and sizes (docs/design/minicity-prototype.md §1, §5). */
 export const MINICITY_DEFAULTS = {
   trainCount: 2000,
   valCount: 300,

@@ -1,4 +1,4 @@
-/** MiniCity: the embedded benchmark's procedural street scenes (issue 7, notes/minicity-prototype.md). */
+/** MiniCity: the embedded benchmark's procedural street scenes (docs/design/minicity-prototype.md). */
 export { Rng, mix32, deriveSeed, isRngState } from '../util/rng.js';
 export type { RngState } from '../util/rng.js';
 export {

@@ -1,7 +1,7 @@
 /**
  * MiniCity's typed parameters: scene statistics (`SceneParams`, what is drawn where) and
  * rendering style (`StyleParams`, how it looks). Defaults are the prototype's SCENE_SRC /
- * SCENE_TGT and STYLE_SRC / style_tgt(1) (notes/minicity-prototype.md §1). Colours are RGB in
+ * SCENE_TGT and STYLE_SRC / style_tgt(1) (docs/design/minicity-prototype.md §1). Colours are RGB in
  * [0, 1]; lengths are fractions of the image height H or width W unless a field says px.
  * The zod schemas below validate user overrides (`--target-style FILE.json`).
  */

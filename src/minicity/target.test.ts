@@ -25,7 +25,7 @@ describe('the gap knob k', () => {
     for (const [p, v] of leaves(STYLE_TGT_K1)) expect(one.get(p), p).toBeCloseTo(v, 12);
   });
 
-  it('k = 0.6 gives the prototype\'s benchmark numbers (notes §5)', () => {
+  it('k = 0.6 gives the prototype\'s benchmark numbers (docs/design/minicity-prototype.md §5)', () => {
     const s = targetStyle(0.6);
     const want = {
       sat: 0.87, instJitter: 0.088, tex: 0.108, noise: 0.024, blur: 0.54, gain: 0.94, gainJit: 0.09,

@@ -1,4 +1,4 @@
-// The MiniCity prototype's network (notes/minicity-prototype.md §2), NHWC: six 3×3
+// The MiniCity prototype's network (docs/design/minicity-prototype.md §2), NHWC: six 3×3
 // conv → norm → ReLU layers, output stride 4, then a 1×1 classifier with bias.
 import * as tf from '@tensorflow/tfjs-core';
 import {

@@ -17,5 +17,3 @@ export type { ResumePoint } from './resume_point.js';
 export type { CheckpointSummary, CheckpointData, CheckpointTensor, TensorGroup, CheckpointDtype } from './checkpoint.js';
 export { snapshotTensors, checkGroup, assignGroup } from './model_state.js';
 export { restoreModel } from './restore.js';
-export { SyntheticStream } from './synthetic_stream.js';
-export type { SyntheticStreamOptions } from './synthetic_stream.js';

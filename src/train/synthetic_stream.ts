@@ -2,7 +2,8 @@
  * A seeded, resumable stream of generated segmentation batches: each image is a few
  * axis-aligned rectangles of random classes over a background class, every class drawn in its
  * own colour plus noise. Batch i depends only on (seed, i), so the state is the counter and a
- * restored stream continues with bit-identical batches. For tests, smoke runs and benchmarks.
+ * restored stream continues with bit-identical batches. Internal, for tests and benchmarks: not
+ * part of the public API (import it from this file).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';

@@ -54,7 +54,7 @@ export interface TrainResult {
   checkpoint: string;
   /** Total loss of each update run in this call. */
   losses: number[];
-  /** Whether the association collapse warning fired (notes/minicity-prototype.md §3.4). */
+  /** Whether the association collapse warning fired (docs/design/minicity-prototype.md §3.4). */
   collapseWarned: boolean;
   lastValidation?: Record<string, number>;
 }
@@ -164,7 +164,7 @@ class Run {
     this.checkCollapse(u.diagnostics[COVER_KEY]);
   }
 
-  /** Warns once when the feature cover ratio falls below the threshold (notes/minicity-prototype.md §3.4). */
+  /** Warns once when the feature cover ratio falls below the threshold (docs/design/minicity-prototype.md §3.4). */
   private checkCollapse(cover: number | undefined): void {
     if (this.collapseWarned || cover === undefined || cover >= this.cfg.train.collapseCoverRatio) return;
     this.collapseWarned = true;

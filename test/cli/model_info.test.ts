@@ -1,5 +1,5 @@
-// `plca model info|list` in-process. Expected counts and grids are those issue 4 gives for the
-// reference's DeepLab-V2 (counted from the PyTorch model), not numbers read off our code.
+// `plca model info|list` in-process. Expected counts and grids are those of the reference's
+// DeepLab-V2 (counted from the PyTorch model), not numbers read off our code.
 import { describe, expect, it } from 'vitest';
 import { memoryIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // The option table and the parser, in-process: no library work runs here.
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../../src/cli/command.js';
@@ -104,7 +105,9 @@ describe('cli parsing', () => {
   it('parseCli reports the command without running it', async () => {
     const io = memoryIo();
     expect(await parseCli(['--version'], io).catch((e: { exitCode: number }) => e.exitCode)).toBe(0);
-    expect(io.out().trim()).toBe('0.1.0');
+    // The version is package.json's (one place), not a copy in the code.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(io.out().trim()).toBe(pkg.version);
   });
 });
 

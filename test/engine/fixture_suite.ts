@@ -28,6 +28,13 @@ export function fixtureSuite(backend: 'cpu' | 'wasm'): void {
     beforeAll(async () => { await initEngine({ backend }); });
 
     const convFiles = listFixtures(dir).filter((f) => f.startsWith('conv_'));
+    const resizeFiles = listFixtures(dir).filter((f) => f.startsWith('resize_'));
+    // An empty family would make it.each define no test at all: a set without fixtures must fail, not pass.
+    it(`finds the conv and resize fixtures in ${dir}`, () => {
+      expect(convFiles.length, `conv_*.json in ${dir}`).toBeGreaterThan(0);
+      expect(resizeFiles.length, `resize_*.json in ${dir}`).toBeGreaterThan(0);
+    });
+
     it.each(convFiles)('%s: value, gradX, gradWeight', (file) => {
       const f = fx(file);
       const p = f.params as { stride: number; dilation: number; padding: number };
@@ -44,7 +51,6 @@ export function fixtureSuite(backend: 'cpu' | 'wasm'): void {
       tf.dispose([x, w, up, value, y, ...grads]);
     });
 
-    const resizeFiles = listFixtures(dir).filter((f) => f.startsWith('resize_'));
     it.each(resizeFiles)('%s: value and gradX', (file) => {
       const f = fx(file);
       const size = (f.params as { size: [number, number] }).size;

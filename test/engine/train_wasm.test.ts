@@ -3,7 +3,8 @@
 // steps keep the live tensor count constant.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, createStepNet } from '../../src/engine/index.js';
+import { initEngine } from '../../src/engine/index.js';
+import { createStepNet } from '../../src/engine/step_net.js';
 
 /**
  * Synthetic segmentation batch: a 4×4 grid of 8×8 blocks, each of a random class with its own

@@ -9,7 +9,8 @@ import { resolveConfig } from '../../src/config/index.js';
 import { initEngine } from '../../src/engine/index.js';
 import { exportFromCheckpoint, exportModel, exportedModelHandler, type GraphModelJson } from '../../src/export/index.js';
 import { createModel } from '../../src/models/index.js';
-import { SyntheticStream, saveCheckpoint, snapshotTensors, train } from '../../src/train/index.js';
+import { saveCheckpoint, snapshotTensors, train } from '../../src/train/index.js';
+import { SyntheticStream } from '../../src/train/synthetic_stream.js';
 import { PlcaError } from '../../src/util/errors.js';
 import { maxRelDiff, reference } from './helpers.js';
 

@@ -1,5 +1,5 @@
 // Class statistics of 200-image samples against the prototype's val frequencies
-// (notes/minicity-prototype.md §1, "Pixel frequency on val"). MiniCity is a re-implementation,
+// (docs/design/minicity-prototype.md §1, "Pixel frequency on val"). MiniCity is a re-implementation,
 // not a copy, so the bands are wide; the source → target shifts must go the prototype's way.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { generateSet, classFrequencies, MINICITY_DEFAULTS, type MiniCityClass } from '../../src/minicity/index.js';

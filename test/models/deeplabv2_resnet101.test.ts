@@ -1,4 +1,4 @@
-// The paper's model at its real size: parameter counts, names and feature grids (issue 4 item 1).
+// The paper's model at its real size: parameter counts, names and feature grids.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.js';

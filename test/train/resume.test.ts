@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { initEngine } from '../../src/engine/index.js';
 import { createModel, type Segmentor } from '../../src/models/index.js';
 import { resolveConfig, type UserConfig } from '../../src/config/index.js';
-import { train, SyntheticStream, loadCheckpoint, type TensorGroup } from '../../src/train/index.js';
+import { train, loadCheckpoint, type TensorGroup } from '../../src/train/index.js';
+import { SyntheticStream } from '../../src/train/synthetic_stream.js';
 import { PlcaError } from '../../src/util/errors.js';
 
 beforeAll(async () => {

@@ -9,7 +9,8 @@ import { initEngine } from '../../src/engine/index.js';
 import { createModel, type Segmentor } from '../../src/models/index.js';
 import { resolveConfig, type UserConfig } from '../../src/config/index.js';
 import { PlcaMethod } from '../../src/method/index.js';
-import { train, SyntheticStream, loadCheckpoint, resolveCheckpointPath, type TrainEvent } from '../../src/train/index.js';
+import { train, loadCheckpoint, resolveCheckpointPath, type TrainEvent } from '../../src/train/index.js';
+import { SyntheticStream } from '../../src/train/synthetic_stream.js';
 import { PlcaError } from '../../src/util/errors.js';
 
 beforeAll(async () => {

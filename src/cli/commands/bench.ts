@@ -1,5 +1,5 @@
 /**
- * `plca bench` / `plca bench engine`: the engine benchmark (issue 2). The engine ships it as
+ * `plca bench` / `plca bench engine`: the engine benchmark. The engine ships it as
  * scripts/bench.ts (top-level code, not a library function), so it runs as a child process
  * through tsx with the same flags; its stdout and stderr are passed through unchanged.
  */

@@ -25,7 +25,7 @@ export const dataCheckCommand: CommandSpec = {
   configure: (cmd) => {
     cmd.addOption(new Option('-d, --dataset <name>', 'dataset layout').choices(['cityscapes', 'gtav', 'synthia', 'folder']).makeOptionMandatory());
     cmd.requiredOption('-r, --root <dir>', 'dataset root directory');
-    cmd.option('-s, --split <split>', 'Cityscapes split name, or a list file of relative paths (default: scan the folders)');
+    cmd.option('-s, --split <split>', 'Cityscapes: a split folder of leftImg8bit/ (default: train) or a list file; the other datasets: a list file (default: scan the folders)');
     cmd.option('--id-map <file>', 'folder datasets: JSON mapping raw label ids to train ids');
     addCommonOptions(cmd, ['json']);
   },

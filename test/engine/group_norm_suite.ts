@@ -4,8 +4,8 @@
 // gradient of the plain formula, and no tensor leak.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, groupNorm } from './index.js';
-import { expectClose, expectNoLeak } from '../../test/helpers/expect_tensors.js';
+import { initEngine, groupNorm } from '../../src/engine/index.js';
+import { expectClose, expectNoLeak } from '../helpers/expect_tensors.js';
 
 function rand(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const out = new Float64Array(n);
