@@ -1,6 +1,6 @@
 /** `plca serve`: the web app (Segment and Adapt pages) and an exported model, on 127.0.0.1. */
 import type { CommandSpec } from '../command.js';
-import { parseInteger } from '../options.js';
+import { addCommonOptions, parseInteger } from '../options.js';
 import { installInterruptHandler } from '../signals.js';
 import { PlcaError } from '../../util/errors.js';
 import { userPath } from './shared.js';
@@ -17,6 +17,7 @@ export const serveCommand: CommandSpec = {
   configure: (cmd) => {
     cmd.option('--model <dir>', 'exported GraphModel (plca export --out DIR, or a demo run directory), served as the Segment page\'s model');
     cmd.option('--port <n>', 'port on 127.0.0.1 (0: any free port)', parseInteger('--port', 0), 8711);
+    addCommonOptions(cmd, []); // --verbose, as every command has
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as ServeOptions;
