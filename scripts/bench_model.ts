@@ -92,7 +92,7 @@ export async function runModelBench(): Promise<void> {
   sgd.dispose();
   const stepMs = stats(ms);
   const gflops = Math.round((gflop.step / (stepMs.min / 1e3)) * 10) / 10;
-  const peak = info.backend !== 'wasm' ? { note: 'wasm only' } : o.skipPeak ? { note: 'skipped (--skip-peak)' } : wasmPeak();
+  const peak = info.backend !== 'wasm' ? { note: 'wasm only' } : o.skipPeak ? { note: 'skipped (--skip-peak)' } : await wasmPeak();
   const ceiling = 'simd128' in peak ? ceilingOf(peak as WasmPeak, info.threads, gflops) : peak;
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   const result = {

@@ -43,6 +43,8 @@ export interface ForkOptions {
   stdio?: Array<'ignore' | 'inherit' | 'pipe'>;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** extra Node flags of the child (e.g. a V8 feature flag) */
+  execArgv?: string[];
 }
 
 /**
@@ -53,7 +55,7 @@ export function forkModule(base: string, stem: string, args: readonly string[] =
   const m = siblingModule(base, stem);
   const [i, out, err] = o.stdio ?? ['ignore', 'inherit', 'pipe'];
   return fork(fileURLToPath(m.url), [...args], {
-    execArgv: m.ts ? ['--import', tsxLoaderUrl()] : [],
+    execArgv: [...(o.execArgv ?? []), ...(m.ts ? ['--import', tsxLoaderUrl()] : [])],
     stdio: [i, out, err, 'ipc'],
     serialization: 'advanced',
     signal: o.signal,

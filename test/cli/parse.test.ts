@@ -112,12 +112,12 @@ describe('cli parsing', () => {
 });
 
 describe('plca bench', () => {
-  it('passes the flags on to the engine benchmark script', async () => {
-    const { benchScriptArgs } = await import('../../src/cli/commands/bench.js');
-    const parsed = await parseCli(['bench', '--json', '--threads', '2', '--steps', '5', '--backend', 'wasm'], memoryIo());
+  it('maps the flags onto the engine benchmark\'s options (the library runs it, no script)', async () => {
+    const { benchOptions } = await import('../../src/cli/commands/bench.js');
+    const parsed = await parseCli(['bench', '--json', '--threads', '2', '--steps', '5', '--backend', 'wasm', '--skip-association'], memoryIo());
     expect(parsed?.command).toBe('bench engine');
-    expect(benchScriptArgs(parsed!.options as never)).toEqual(['--backend', 'wasm', '--steps', '5', '--threads', '2', '--json']);
+    expect(benchOptions(parsed!.options as never)).toEqual({ backend: 'wasm', steps: 5, threads: 2, association: false, peak: true });
     const defaults = await parseCli(['bench', 'engine'], memoryIo());
-    expect(benchScriptArgs(defaults!.options as never)).toEqual(['--backend', 'auto', '--steps', '30']);
+    expect(benchOptions(defaults!.options as never)).toEqual({ backend: 'auto', steps: 30, association: true, peak: true });
   });
 });
