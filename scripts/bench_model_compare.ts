@@ -6,8 +6,10 @@
 // against the wasm ceiling. `--python PATH` picks another interpreter.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../src/util/fixtures.js';
+import { fileURLToPath } from 'node:url';
 import { arg, flag } from './bench_common.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface StepResult { stepMs: { min: number; median: number }; peakRssMB: number; gflop: number; gflopPerS: number; ceiling?: unknown }
 

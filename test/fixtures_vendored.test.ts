@@ -1,7 +1,7 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { REPO_ROOT } from '../src/util/fixtures.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
 
 // The vendored fixtures must be byte-identical copies of ../shared/fixtures when that exists.
 const shared = join(REPO_ROOT, '..', 'shared', 'fixtures');

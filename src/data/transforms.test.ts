@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../util/fixtures.js';
+import { REPO_ROOT } from '../../test/helpers/fixtures.js';
 import type { RgbImage } from './image_io.js';
 import { mulberry32 } from '../util/rng.js';
 import {

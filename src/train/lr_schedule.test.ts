@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { fixturesDir, loadFixture } from '../util/fixtures.js';
+import { fixturesDir, loadFixture } from '../../test/helpers/fixtures.js';
 import { polyFactor, polyLr } from './lr_schedule.js';
 
 describe('poly learning rate', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadConfig, saveResolvedConfig, RESOLVED_CONFIG_FILE } from '../../src/config/index.js';
-import { REPO_ROOT } from '../../src/util/fixtures.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
 
 const cfgPath = (name: string) => join(REPO_ROOT, 'configs', name);
 

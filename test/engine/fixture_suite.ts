@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, conv2d, resizeBilinear, resizeNearestLabels, batchNorm, softmaxCrossEntropy } from '../../src/engine/index.js';
-import { fixturesDir, listFixtures, loadFixture, type FixtureTensor } from '../../src/util/fixtures.js';
+import { fixturesDir, listFixtures, loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
 import { expectClose, nchwToNhwc, nhwcToNchwData, expectNoLeak } from '../helpers/expect_tensors.js';
 
 const TOL = 1e-4;

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/util/fixtures.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
 
 describe('wasm threads in Node', () => {
   it('a child process runs 2 threads, gets the right results (tfjs and plca kernels) and exits without process.exit', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.js';
-import { fixturesDir } from '../../src/util/fixtures.js';
+import { fixturesDir } from '../helpers/fixtures.js';
 import { caseFor, runReferenceCase, TOL } from '../parity/run_reference_case.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plca-fixtures-'));

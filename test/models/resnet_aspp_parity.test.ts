@@ -10,7 +10,7 @@ import { initEngine } from '../../src/engine/index.js';
 import { loadTorchStateDict, type TorchTensor } from '../../src/models/index.js';
 import { defineResNetAspp } from '../../src/models/registry.js';
 import { PlannedSegmentor } from '../../src/models/segmentor.js';
-import { REPO_ROOT } from '../../src/util/fixtures.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
 import { expectClose, nchwToNhwc, nhwcToNchwData } from '../helpers/expect_tensors.js';
 
 interface ParityFixture {

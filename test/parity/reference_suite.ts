@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.js';
-import { fixturesDir, listFixtures } from '../../src/util/fixtures.js';
+import { fixturesDir, listFixtures } from '../helpers/fixtures.js';
 import { type CaseReport, caseFor, runReferenceCase, TOL } from './run_reference_case.js';
 
 export function defineReferenceSuite(backend: 'cpu' | 'wasm'): void {

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import { type Fixture, type FixtureTensor, isFixtureTensor, loadFixture } from '../../src/util/fixtures.js';
+import { type Fixture, type FixtureTensor, isFixtureTensor, loadFixture } from '../helpers/fixtures.js';
 import {
   associationLoss, lovaszSoftmax, lsrLoss, plcaObjective, spatialAggregate,
   aggregationWeights, flattenPixels, type BlockRows,

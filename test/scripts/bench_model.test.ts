@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/util/fixtures.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
 
 function bench(args: string[]): Record<string, unknown> {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bench.ts'), ...args],

@@ -17,7 +17,7 @@ export interface Fixture {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The repository root (two levels above src/util). */
+/** The repository root (two levels above test/helpers). */
 export const REPO_ROOT = resolve(here, '..', '..');
 
 /**
