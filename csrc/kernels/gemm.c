@@ -12,44 +12,9 @@
 // nothing it does touches emscripten's layout: all scratch memory is handed in by the caller
 // (malloc'ed from the tfjs heap). Built twice: with relaxed-SIMD fused multiply-add (RELAXED)
 // and with plain SIMD128 multiply + add.
-#include <stdint.h>
-#include <wasm_simd128.h>
+#include "kernels.h"
 
-#ifdef RELAXED
-#define MADD(a, b, c) wasm_f32x4_relaxed_madd((a), (b), (c))
-#else
-#define MADD(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
-#endif
 
-#define MR 4
-#define NR 8
-
-// Operand views (job fields aKind, bKind, cKind).
-enum { A_DENSE = 0, A_DENSE_T = 1, A_IM2COL = 2, A_IM2COL_T = 3 };
-enum { B_DENSE = 0, B_DENSE_T = 1, B_TAP_T = 2 };
-enum { C_DENSE = 0, C_SCATTER = 1 };
-
-// The job descriptor: int32 fields at a caller-supplied address (src/engine/kernels/job.ts
-// writes the same layout).
-typedef struct {
-  int32_t M, N, K, beta;
-  int32_t aKind, aPtr, lda;
-  int32_t bKind, bPtr, ldb, bTapK;
-  int32_t cKind, cPtr, ldc;
-  // Convolution geometry of the im2col views: the source tensor [gN, gH, gW, gC], the grid of
-  // pixels the GEMM indexes [gN, gOH, gOW], taps gKH × gKW; pixel (oh, ow) at tap (i, j) reads
-  // source (oh·gSH + gOffH + i·gStepH, ow·gSW + gOffW + j·gStepW), zero outside.
-  int32_t gN, gH, gW, gC, gOH, gOW, gKH, gKW, gSH, gSW, gOffH, gOffW, gStepH, gStepW;
-  int32_t nThreads, splitN;
-  int32_t mc, kc, nc;
-  // int32[nThreads·3]: per thread packA, packB, tile (MR·NR floats)
-  int32_t scratch;
-  // C_SCATTER: GEMM row m = pixel (n, oh, ow) of the [gN, gOH, gOW] grid goes to row
-  // (n·cH + oh·cS)·cW + ow·cS of C.
-  int32_t cH, cW, cS;
-} Job;
-
-static inline int32_t min32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 // ---------------------------------------------------------------------------------------------
 // Micro-kernel: C[MR×NR] (+)= Apanel[kb][MR] · Bpanel[kb][NR]; C rows `ldc` floats apart.
@@ -292,8 +257,7 @@ static void tile(const Job* j, int32_t kb, const float* pa, const float* pb, flo
 // Driver: thread `tid` of `nThreads` computes its share of C (a range of NR-column panels when
 // splitN, else of MR-row strips), blocked nc × kc × mc (Goto/BLIS loop order).
 
-__attribute__((export_name("plca_gemm")))
-void plca_gemm(const Job* j, int32_t tid) {
+void gemm_run(const Job* j, int32_t tid) {
   int32_t m0 = 0, m1 = j->M, n0 = 0, n1 = j->N;
   if (j->nThreads > 1) {
     const int32_t unit = j->splitN ? NR : MR;
@@ -333,10 +297,6 @@ void plca_gemm(const Job* j, int32_t tid) {
     }
   }
 }
-
-// Number of int32 fields in Job, so the JS side can check it writes the same layout.
-__attribute__((export_name("plca_job_fields")))
-int32_t plca_job_fields(void) { return (int32_t)(sizeof(Job) / sizeof(int32_t)); }
 
 // The micro-kernel alone on L1-resident panels, `reps` times (accumulating into c, MR × NR floats):
 // the arithmetic ceiling of this kernel design on one thread, for benchmarks.

@@ -3,6 +3,7 @@
 // every [C] vector meets the activations through a broadcasting binary op.
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';
+import { channelAffine, channelAffine2, channelMoments, channelSumsProd } from './kernels/channel.js';
 
 export interface BatchNormOptions {
   gamma: tf.Tensor1D;
@@ -34,20 +35,25 @@ function normalize(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: 
     const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const invStd = tf.rsqrt(tf.add(variance, eps)); // [C]
     const a = tf.mul(g, invStd); // [C]
-    const value = tf.add(tf.mul(xi, a), tf.sub(b, tf.mul(mean, a)));
+    const shift = tf.sub(b, tf.mul(mean, a)); // [C]
+    // one pass on wasm with plca's kernels (kernels/channel.ts), else Multiply + Add
+    const value = channelAffine(xi, a as tf.Tensor1D, shift as tf.Tensor1D) ?? tf.add(tf.mul(xi, a), shift);
     save([xi, invStd, a, mean]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, is, sc, mu] = saved;
-        const dBeta = tf.sum(dy, [0, 1, 2]); // Σdy
-        const dyx = tf.sum(tf.mul(dy, xs), [0, 1, 2]); // Σdy·x
+        const own = channelSumsProd(dy, xs); // one pass, no transpose, float64 sums
+        const dBeta = own?.sum ?? tf.sum(dy, [0, 1, 2]); // Σdy
+        const dyx = own?.sumProd ?? tf.sum(tf.mul(dy, xs), [0, 1, 2]); // Σdy·x
         const dGamma = tf.mul(tf.sub(dyx, tf.mul(mu, dBeta)), is); // Σdy·x̂
         if (!batchStats) return [tf.mul(dy, sc), dGamma, dBeta];
         const m = xs.size / sc.size;
         const k = tf.neg(tf.div(tf.mul(tf.mul(sc, is), dGamma), m)); // −a·Σdy·x̂/(m·√(σ²+ε))
         const k0 = tf.sub(tf.neg(tf.div(tf.mul(sc, dBeta), m)), tf.mul(mu, k)); // −a·Σdy/m − μ·k
-        return [tf.add(tf.add(tf.mul(dy, sc), tf.mul(xs, k)), k0), dGamma, dBeta];
+        const dx = channelAffine2(dy, xs, sc as tf.Tensor1D, k as tf.Tensor1D, k0 as tf.Tensor1D)
+          ?? tf.add(tf.add(tf.mul(dy, sc), tf.mul(xs, k)), k0);
+        return [dx, dGamma, dBeta];
       },
     };
   });
@@ -71,7 +77,7 @@ export function batchNorm(x: tf.Tensor4D, o: BatchNormOptions): BatchNormResult 
   const m = x.size / c;
   return tf.tidy(() => {
     // Statistics carry no gradient of their own: the closed form accounts for them.
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const { mean, variance } = channelMoments(x) ?? tf.moments(x, [0, 1, 2]);
     const y = normalize(x, o.gamma, o.beta, mean as tf.Tensor1D, variance as tf.Tensor1D, eps, true);
     const batchVarUnbiased = tf.mul(variance, m / Math.max(1, m - 1)) as tf.Tensor1D;
     return { y, batchMean: mean as tf.Tensor1D, batchVarUnbiased };

@@ -28,7 +28,7 @@ describe('committed wasm kernels', () => {
     await relaxedSimdSupported(); // enables relaxed SIMD on Node 20 before compiling
     if (name.startsWith('relaxed') && !(await relaxedSimdSupported())) return;
     const mod = new WebAssembly.Module(readFileSync(file));
-    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['plca_gemm', 'plca_job_fields', 'plca_ukernel_loop']);
+    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['plca_job_fields', 'plca_run', 'plca_ukernel_loop']);
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const wat = await moduleText(file);
     expect(/\(import "env" "memory" \(memory[^\n]*/.exec(wat)?.[0].includes(' shared')).toBe(name.endsWith('_shared'));

@@ -2,6 +2,7 @@
 // runtime to tfjs's heap (the Memory object and its malloc) and registers the kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../../util/errors.js';
+import { registerChannelKernels } from './channel.js';
 import { registerConvKernels, installedKernels } from './conv.js';
 import { chooseVariant, type KernelChoice } from './loader.js';
 import { KernelRuntime, type HeapModule } from './runtime.js';
@@ -28,6 +29,8 @@ export async function installOwnKernels(threads: number): Promise<KernelChoice> 
     throw new PlcaError('PLCA_BACKEND_UNAVAILABLE', 'cannot find tfjs-backend-wasm\'s memory to run plca\'s kernels on',
       { hint: 'PLCA_KERNELS=stock runs with tfjs\'s own kernels' });
   }
-  registerConvKernels(await KernelRuntime.create(choice, memory, module, threads));
+  const rt = await KernelRuntime.create(choice, memory, module, threads);
+  registerChannelKernels(rt);
+  registerConvKernels(rt);
   return choice;
 }

@@ -92,8 +92,8 @@ export function compileKernels(variant: KernelVariant, shared: boolean): WebAsse
 
 /** What the C side exports (csrc/kernels/gemm.c). */
 export interface KernelExports {
-  plca_gemm(job: number, tid: number): void;
-  plca_job_fields(): number;
+  plca_run(job: number, tid: number): void;
+  plca_job_fields(op: number): number;
   plca_ukernel_loop(a: number, b: number, c: number, kb: number, reps: number): void;
 }
 

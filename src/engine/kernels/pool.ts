@@ -19,14 +19,14 @@ const WORDS = 4;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, control, tid, workers } = workerData;
-const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.plca_gemm;
+const run = new WebAssembly.Instance(module, { env: { memory } }).exports.plca_run;
 const c = new Int32Array(control);
 let gen = 0;
 parentPort.postMessage('ready');
 for (;;) {
   Atomics.wait(c, ${GEN}, gen);
   gen = Atomics.load(c, ${GEN});
-  try { gemm(Atomics.load(c, ${JOB}), tid); } catch (e) { Atomics.store(c, ${FAILED}, 1); }
+  try { run(Atomics.load(c, ${JOB}), tid); } catch (e) { Atomics.store(c, ${FAILED}, 1); }
   if (Atomics.add(c, ${DONE}, 1) + 1 === workers) Atomics.notify(c, ${DONE});
 }
 `;
@@ -68,12 +68,12 @@ export class KernelPool {
   }
 
   /**
-   * Runs `plca_gemm(job, tid)` for tid = 0..threads−1 (0 on this thread) and returns when all are
+   * Runs `plca_run(job, tid)` for tid = 0..threads−1 (0 on this thread) and returns when all are
    * done; `threads` (1 or the pool's size) is the count the job descriptor was written for.
    */
   run(job: number, threads: number): void {
     if (threads <= 1) {
-      this.main.plca_gemm(job, 0);
+      this.main.plca_run(job, 0);
       return;
     }
     if (threads !== this.threads) throw new PlcaError('PLCA_INTERNAL', `pool of ${this.threads} threads asked to run ${threads}`);
@@ -85,7 +85,7 @@ export class KernelPool {
     Atomics.notify(c, GEN);
     let error: unknown;
     try {
-      this.main.plca_gemm(job, 0);
+      this.main.plca_run(job, 0);
     } catch (e) {
       error = e;
     }

@@ -178,6 +178,52 @@ async function check(variant: KernelVariant, threads: number, blocking?: { mc: n
   }
 }
 
+/** Per-channel sums, affine maps and ReLU's gradient against plain loops (odd channel counts hit the scalar tails). */
+async function checkChannels(variant: KernelVariant, threads: number): Promise<void> {
+  const { memory, heap } = testHeap(threads > 1);
+  const rt = await KernelRuntime.create(variant, memory, heap, threads);
+  for (const [p, c] of [[1, 1], [7, 3], [130, 13], [300, 64], [1500, 50]]) {
+    const ptr = (n: number) => heap._malloc(n * 4);
+    const [x, y, out, a, b, cc] = [ptr(p * c), ptr(p * c), ptr(p * c), ptr(c), ptr(c), ptr(c)];
+    const f = () => new Float32Array(memory.buffer);
+    [x, y, a, b, cc].forEach((q, i) => fill(f().subarray(q / 4, q / 4 + (i < 2 ? p * c : c)), 20 + i));
+    const X = (i: number, k: number) => f()[x / 4 + i * c + k]; const Y = (i: number, k: number) => f()[y / 4 + i * c + k];
+    const V = (q: number, k: number) => f()[q / 4 + k];
+    const [sum] = rt.channelSums(p, c, 'sum', x);
+    const [sq] = rt.channelSums(p, c, 'sqdev', x, a);
+    const [s1, s2] = rt.channelSums(p, c, 'sumprod', x, y);
+    for (let k = 0; k < c; k++) {
+      let e0 = 0; let e1 = 0; let e2 = 0;
+      for (let i = 0; i < p; i++) { e0 += X(i, k); e1 += (X(i, k) - V(a, k)) ** 2; e2 += X(i, k) * Y(i, k); }
+      expect(Math.abs(sum[k] - e0), `${variant} ${threads}t sum ${p}×${c}`).toBeLessThan(1e-4 * (1 + Math.abs(e0)));
+      expect(Math.abs(sq[k] - e1), `sqdev ${p}×${c}`).toBeLessThan(1e-4 * (1 + e1));
+      expect(Math.abs(s1[k] - e0) + Math.abs(s2[k] - e2), `sumprod ${p}×${c}`).toBeLessThan(1e-4 * (2 + Math.abs(e0) + Math.abs(e2)));
+    }
+    const maxErr = (want: (i: number, k: number) => number) => {
+      let e = 0;
+      for (let i = 0; i < p; i++) for (let k = 0; k < c; k++) e = Math.max(e, Math.abs(f()[out / 4 + i * c + k] - want(i, k)));
+      return e;
+    };
+    rt.affine(p, c, x, a, b, out);
+    expect(maxErr((i, k) => X(i, k) * V(a, k) + V(b, k)), `affine ${p}×${c}`).toBeLessThan(1e-6);
+    rt.affine(p, c, x, a, b, out, true);
+    expect(maxErr((i, k) => Math.max(0, X(i, k) * V(a, k) + V(b, k))), `affine relu ${p}×${c}`).toBeLessThan(1e-6);
+    rt.affine2(p, c, x, y, a, b, cc, out);
+    expect(maxErr((i, k) => X(i, k) * V(a, k) + Y(i, k) * V(b, k) + V(cc, k)), `affine2 ${p}×${c}`).toBeLessThan(1e-6);
+    rt.reluGrad(p * c, y, x, out);
+    expect(maxErr((i, k) => (X(i, k) > 0 ? Y(i, k) : 0)), `relu grad ${p}×${c}`).toBe(0);
+  }
+}
+
+describe('plca wasm channel kernels against plain loops', () => {
+  it('simd128, one thread', async () => { await checkChannels('simd128', 1); });
+  it('relaxed-simd, one thread (where the runtime compiles it)', async (ctx) => {
+    if (!(await relaxedSimdSupported())) ctx.skip();
+    await checkChannels('relaxed-simd', 1);
+  });
+  it('simd128, 2 threads on a shared memory', async () => { await checkChannels('simd128', 2); });
+});
+
 describe('plca wasm GEMM views against their definitions', () => {
   it('simd128, one thread', async () => { await check('simd128', 1); });
   it('simd128, small cache blocks (every block edge is crossed)', async () => { await check('simd128', 1, { mc: 8, kc: 12, nc: 16 }); });

@@ -21,11 +21,17 @@ export interface GemmJob {
 }
 
 const FIELDS = [
-  'M', 'N', 'K', 'beta', 'aKind', 'aPtr', 'lda', 'bKind', 'bPtr', 'ldb', 'bTapK', 'cKind', 'cPtr', 'ldc',
+  'op', 'M', 'N', 'K', 'beta', 'aKind', 'aPtr', 'lda', 'bKind', 'bPtr', 'ldb', 'bTapK', 'cKind', 'cPtr', 'ldc',
   'gN', 'gH', 'gW', 'gC', 'gOH', 'gOW', 'gKH', 'gKW', 'gSH', 'gSW', 'gOffH', 'gOffW', 'gStepH', 'gStepW',
   'nThreads', 'splitN', 'mc', 'kc', 'nc', 'scratch', 'cH', 'cW', 'cS',
 ] as const;
 const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
+
+/** Operations (the C enum; every job starts with one). */
+const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4;
+/** The per-channel job (`ChanJob` in kernels.h). */
+const CHAN_FIELDS = ['op', 'nThreads', 'P', 'C', 'mode', 'x', 'y', 'out', 'a', 'b', 'c', 'scratch'] as const;
+const CF = Object.fromEntries(CHAN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CHAN_FIELDS)[number], number>;
 
 const MR = 4;
 const NR = 8;
@@ -56,7 +62,7 @@ export class KernelRuntime {
     this.pool = pool;
     this.threads = pool.threads;
     this.blocking = blocking;
-    this.job = this.malloc(FIELDS.length * 4);
+    this.job = this.malloc(Math.max(FIELDS.length, CHAN_FIELDS.length) * 4);
     this.scratch = this.malloc(pool.threads * 3 * 4);
     const { mc, kc, nc } = blocking;
     for (let t = 0; t < pool.threads; t++) {
@@ -72,13 +78,66 @@ export class KernelRuntime {
     blocking: Blocking = DEFAULT_BLOCKING): Promise<KernelRuntime> {
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const module = compileKernels(variant, shared);
-    const fields = instantiateKernels(module, memory).plca_job_fields();
-    if (fields !== FIELDS.length) {
-      throw new PlcaError('PLCA_INTERNAL', `wasm kernels expect ${fields} job fields, the runtime writes ${FIELDS.length}`,
-        { hint: 'rebuild the kernels with `npm run build:wasm`' });
+    const probe = instantiateKernels(module, memory);
+    for (const [op, n] of [[OP_GEMM, FIELDS.length], [OP_CHANNEL_SUMS, CHAN_FIELDS.length]]) {
+      if (probe.plca_job_fields(op) !== n) {
+        throw new PlcaError('PLCA_INTERNAL', `wasm kernels expect ${probe.plca_job_fields(op)} fields for job ${op}, the runtime writes ${n}`,
+          { hint: 'rebuild the kernels with `npm run build:wasm`' });
+      }
     }
     const pool = await KernelPool.create(module, memory, shared ? threads : 1);
     return new KernelRuntime(variant, memory, heap, pool, blocking);
+  }
+
+  /** Largest channel count the per-channel kernels take (their float32 partials live in packA). */
+  get maxChannels(): number {
+    return Math.floor((Math.ceil(this.blocking.mc / MR) * MR * this.blocking.kc) / 2) - 4;
+  }
+
+  /** Runs a per-channel job; returns the number of threads it used. */
+  private channelJob(op: number, p: number, c: number, mode: number, ptrs: Partial<Record<'x' | 'y' | 'out' | 'a' | 'b' | 'c', number>>): number {
+    // memory-bound passes: a second thread pays off only on larger tensors
+    const threads = p * c < (1 << 16) ? 1 : this.threads;
+    const v = new Int32Array(CHAN_FIELDS.length);
+    v[CF.op] = op; v[CF.nThreads] = threads; v[CF.P] = p; v[CF.C] = c; v[CF.mode] = mode;
+    v[CF.x] = ptrs.x ?? 0; v[CF.y] = ptrs.y ?? 0; v[CF.out] = ptrs.out ?? 0;
+    v[CF.a] = ptrs.a ?? 0; v[CF.b] = ptrs.b ?? 0; v[CF.c] = ptrs.c ?? 0;
+    v[CF.scratch] = this.scratch;
+    this.i32().set(v, this.job / 4);
+    this.pool.run(this.job, threads);
+    return threads;
+  }
+
+  /**
+   * Per-channel sums over the P rows of x [P, C] in float64: mode 'sum' → [Σx], 'sqdev' → [Σ(x − mean)²]
+   * (`mean` a [C] float32 vector), 'sumprod' → [Σx, Σx·y].
+   */
+  channelSums(p: number, c: number, mode: 'sum' | 'sqdev' | 'sumprod', x: number, other = 0): Float64Array[] {
+    const m = mode === 'sum' ? 0 : mode === 'sqdev' ? 1 : 2;
+    const threads = this.channelJob(OP_CHANNEL_SUMS, p, c, m, { x, y: mode === 'sumprod' ? other : 0, a: mode === 'sqdev' ? other : 0 });
+    const outs = mode === 'sumprod' ? [new Float64Array(c), new Float64Array(c)] : [new Float64Array(c)];
+    const i32 = this.i32();
+    for (let t = 0; t < threads; t++) {
+      const base = i32[this.scratch / 4 + 3 * t + 1] >>> 0;
+      const part = new Float64Array(this.memory.buffer, base, 2 * c);
+      outs.forEach((o, k) => { for (let i = 0; i < c; i++) o[i] += part[k * c + i]; });
+    }
+    return outs;
+  }
+
+  /** out = x·a + b per channel (`relu`: then max(·, 0)), x and out [P, C], a and b [C]. */
+  affine(p: number, c: number, x: number, a: number, b: number, out: number, relu = false): void {
+    this.channelJob(OP_AFFINE, p, c, relu ? 1 : 0, { x, a, b, out });
+  }
+
+  /** out = x·a + y·b + c per channel. */
+  affine2(p: number, ch: number, x: number, y: number, a: number, b: number, c: number, out: number): void {
+    this.channelJob(OP_AFFINE2, p, ch, 0, { x, y, a, b, c, out });
+  }
+
+  /** out = dy where x > 0, else 0, over n elements (ReLU's gradient). */
+  reluGrad(n: number, dy: number, x: number, out: number): void {
+    this.channelJob(OP_RELU_GRAD, n, 1, 0, { x, y: dy, out });
   }
 
   /**
@@ -132,6 +191,7 @@ export class KernelRuntime {
     // Split the larger side: each thread packs its own share of it and all of the other operand.
     const splitN = Math.ceil(n / NR) > Math.ceil(m / MR) ? 1 : 0;
     const v = new Int32Array(FIELDS.length);
+    v[F.op] = OP_GEMM;
     v[F.M] = m; v[F.N] = n; v[F.K] = k; v[F.beta] = g.accumulate ? 1 : 0;
     v[F.aKind] = g.a.kind; v[F.aPtr] = g.a.ptr; v[F.lda] = g.a.ld ?? 0;
     v[F.bKind] = g.b.kind; v[F.bPtr] = g.b.ptr; v[F.ldb] = g.b.ld ?? 0; v[F.bTapK] = g.b.tapK ?? 0;
