@@ -106,8 +106,38 @@ static void reluGrad(const ChanJob* j, int32_t tid) {
   for (; i < hi; i++) o[i] = x[i] > 0.f ? dy[i] : 0.f;
 }
 
+// SGD with momentum and weight decay (PyTorch's torch.optim.SGD, dampening 0), one pass over P
+// parameters taken flat: d = g + wd·p; v = d (no previous buffer, a = 0) or μ·v + d; p' = p − lr·v.
+// x = p, y = g, a = previous v or 0, out = p', b = v', c = address of float[3] {lr, μ, wd}.
+static void sgd(const ChanJob* j, int32_t tid) {
+  const float* p = (const float*)(uintptr_t)j->x;
+  const float* g = (const float*)(uintptr_t)j->y;
+  const float* v0 = (const float*)(uintptr_t)j->a;
+  float* po = (float*)(uintptr_t)j->out;
+  float* vo = (float*)(uintptr_t)j->b;
+  const float* hp = (const float*)(uintptr_t)j->c;
+  const float lr = hp[0], mu = hp[1], wd = hp[2];
+  const v128_t vlr = wasm_f32x4_splat(-lr), vmu = wasm_f32x4_splat(mu), vwd = wasm_f32x4_splat(wd);
+  const int32_t lo = first(j, tid), hi = first(j, tid + 1);
+  int32_t i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    const v128_t pv = wasm_v128_load(p + i);
+    v128_t v = MADD(pv, vwd, wasm_v128_load(g + i));
+    if (v0) v = MADD(wasm_v128_load(v0 + i), vmu, v);
+    wasm_v128_store(vo + i, v);
+    wasm_v128_store(po + i, MADD(v, vlr, pv));
+  }
+  for (; i < hi; i++) {
+    float v = g[i] + wd * p[i];
+    if (v0) v = mu * v0[i] + v;
+    vo[i] = v;
+    po[i] = p[i] - lr * v;
+  }
+}
+
 void channel_run(const ChanJob* j, int32_t tid) {
   if (j->op == OP_CHANNEL_SUMS) channelSums(j, tid);
   else if (j->op == OP_RELU_GRAD) reluGrad(j, tid);
+  else if (j->op == OP_SGD) sgd(j, tid);
   else affine(j, tid, j->op == OP_AFFINE2);
 }

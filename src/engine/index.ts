@@ -10,3 +10,4 @@ export {
   conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul,
 } from './ops.js';
 export type { Conv2dOptions, BatchNormOptions, BatchNormResult } from './ops.js';
+export { sgdUpdate } from './kernels/channel.js';

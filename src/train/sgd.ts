@@ -6,6 +6,7 @@
  * `p.grad is None`. The momentum buffers are the optimiser state saved in checkpoints.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sgdUpdate } from '../engine/index.js';
 import { PlcaError } from '../util/errors.js';
 
 export interface SgdOptions {
@@ -37,6 +38,16 @@ export class Sgd {
       if (p === undefined) throw new PlcaError('PLCA_INTERNAL', `Sgd.step: gradient for unknown parameter "${name}"`);
       const lr = lrOf(name);
       const old = this.buffers.get(name);
+      // One pass on wasm with plca's kernels (six full-size kernels otherwise).
+      const fused = sgdUpdate(p, g, this.momentum === 0 ? undefined : old, lr, this.momentum, this.weightDecay);
+      if (fused) {
+        p.assign(fused.p);
+        fused.p.dispose();
+        old?.dispose();
+        if (this.momentum === 0) fused.v.dispose();
+        else this.buffers.set(name, fused.v);
+        continue;
+      }
       const buf = tf.tidy(() => {
         const d = this.weightDecay !== 0 ? tf.add(g, tf.mul(p, this.weightDecay)) : tf.clone(g);
         return old === undefined || this.momentum === 0 ? d : tf.add(tf.mul(old, this.momentum), d);

@@ -22,6 +22,7 @@ const SUMS = 'PlcaChannelSums';
 const AFFINE = 'PlcaChannelAffine';
 const AFFINE2 = 'PlcaChannelAffine2';
 const RELU_GRAD = 'PlcaReluGrad';
+const SGD = 'PlcaSgdUpdate';
 
 /** The runtime when the kernels can take these tensors (float32 on wasm, channel count in range). */
 function usable(...ts: tf.Tensor[]): KernelRuntime | undefined {
@@ -73,6 +74,19 @@ export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor | undefined {
   return run(RELU_GRAD, { dy, x }) as tf.Tensor;
 }
 
+/**
+ * One SGD step with momentum and weight decay in one pass (PyTorch's torch.optim.SGD, dampening 0):
+ * v' = μ·v + g + wd·p (g + wd·p without a previous `v`), p' = p − lr·v'. Returns the new
+ * parameter values and momentum buffer, or undefined (callers then use tfjs ops: six full-size
+ * kernels per parameter).
+ */
+export function sgdUpdate(p: tf.Tensor, g: tf.Tensor, v: tf.Tensor | undefined, lr: number, momentum: number, weightDecay: number):
+  { p: tf.Tensor; v: tf.Tensor } | undefined {
+  if (!usableFlat(p, g, ...(v ? [v] : []))) return undefined;
+  const [pNew, vNew] = run(SGD, v ? { p, g, v } : { p, g }, { lr, momentum, weightDecay }) as tf.Tensor[];
+  return { p: pNew, v: vNew };
+}
+
 type Args = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: tf.NamedAttrMap };
 
 function addr(b: WasmBackend, t: tf.TensorInfo): number {
@@ -120,6 +134,13 @@ export function registerChannelKernels(rt: KernelRuntime): void {
     const out = b.makeOutput(x.shape, 'float32');
     rt.affine2(p, c, addr(b, x), addr(b, y), addr(b, a), addr(b, bb), addr(b, cc), addr(b, out));
     return out;
+  });
+  reg(SGD, (b, { inputs: { p, g, v }, attrs }) => {
+    const a = attrs as unknown as { lr: number; momentum: number; weightDecay: number };
+    const pOut = b.makeOutput(p.shape, 'float32');
+    const vOut = b.makeOutput(p.shape, 'float32');
+    rt.sgd(tf.util.sizeFromShape(p.shape), addr(b, p), addr(b, g), v ? addr(b, v) : 0, addr(b, pOut), addr(b, vOut), a.lr, a.momentum, a.weightDecay);
+    return [pOut, vOut];
   });
   reg(RELU_GRAD, (b, { inputs: { dy, x } }) => {
     const out = b.makeOutput(x.shape, 'float32');

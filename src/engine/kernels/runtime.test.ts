@@ -178,7 +178,7 @@ async function check(variant: KernelVariant, threads: number, blocking?: { mc: n
   }
 }
 
-/** Per-channel sums, affine maps and ReLU's gradient against plain loops (odd channel counts hit the scalar tails). */
+/** Per-channel sums, affine maps, ReLU's gradient and SGD against plain loops (odd channel counts hit the scalar tails). */
 async function checkChannels(variant: KernelVariant, threads: number): Promise<void> {
   const { memory, heap } = testHeap(threads > 1);
   const rt = await KernelRuntime.create(variant, memory, heap, threads);
@@ -212,6 +212,19 @@ async function checkChannels(variant: KernelVariant, threads: number): Promise<v
     expect(maxErr((i, k) => X(i, k) * V(a, k) + Y(i, k) * V(b, k) + V(cc, k)), `affine2 ${p}×${c}`).toBeLessThan(1e-6);
     rt.reluGrad(p * c, y, x, out);
     expect(maxErr((i, k) => (X(i, k) > 0 ? Y(i, k) : 0)), `relu grad ${p}×${c}`).toBe(0);
+    // SGD: parameters x, gradient y, previous momentum buffer v
+    const v = ptr(p * c); const vOut = ptr(p * c);
+    fill(f().subarray(v / 4, v / 4 + p * c), 30);
+    for (const withV of [false, true]) {
+      rt.sgd(p * c, x, y, withV ? v : 0, out, vOut, 0.1, 0.9, 5e-4);
+      let e = 0;
+      for (let i = 0; i < p * c; i++) {
+        const pi = f()[x / 4 + i]; const gi = f()[y / 4 + i];
+        const vi = (withV ? 0.9 * f()[v / 4 + i] : 0) + gi + 5e-4 * pi;
+        e = Math.max(e, Math.abs(f()[vOut / 4 + i] - vi), Math.abs(f()[out / 4 + i] - (pi - 0.1 * vi)));
+      }
+      expect(e, `sgd ${withV ? 'with' : 'without'} momentum buffer ${p}×${c}`).toBeLessThan(1e-6);
+    }
   }
 }
 

@@ -28,7 +28,7 @@ const FIELDS = [
 const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 
 /** Operations (the C enum; every job starts with one). */
-const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4;
+const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4; const OP_SGD = 5;
 /** The per-channel job (`ChanJob` in kernels.h). */
 const CHAN_FIELDS = ['op', 'nThreads', 'P', 'C', 'mode', 'x', 'y', 'out', 'a', 'b', 'c', 'scratch'] as const;
 const CF = Object.fromEntries(CHAN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CHAN_FIELDS)[number], number>;
@@ -50,6 +50,8 @@ export class KernelRuntime {
   private readonly heap: HeapModule;
   private readonly pool: KernelPool;
   private readonly job: number;
+  /** float32 hyper-parameters of the SGD job */
+  private readonly hyper: number;
   private readonly scratch: number;
   private readonly blocking: Blocking;
   /** Work below this many multiply-adds runs on one thread (waking workers costs ~10-50 µs). */
@@ -63,6 +65,7 @@ export class KernelRuntime {
     this.threads = pool.threads;
     this.blocking = blocking;
     this.job = this.malloc(Math.max(FIELDS.length, CHAN_FIELDS.length) * 4);
+    this.hyper = this.malloc(16);
     this.scratch = this.malloc(pool.threads * 3 * 4);
     const { mc, kc, nc } = blocking;
     for (let t = 0; t < pool.threads; t++) {
@@ -138,6 +141,15 @@ export class KernelRuntime {
   /** out = dy where x > 0, else 0, over n elements (ReLU's gradient). */
   reluGrad(n: number, dy: number, x: number, out: number): void {
     this.channelJob(OP_RELU_GRAD, n, 1, 0, { x, y: dy, out });
+  }
+
+  /**
+   * One SGD update of n parameters (PyTorch's semantics): v' = μ·v + g + wd·p (v' = g + wd·p when
+   * `v` is 0, the first update), p' = p − lr·v'.
+   */
+  sgd(n: number, p: number, g: number, v: number, pOut: number, vOut: number, lr: number, momentum: number, weightDecay: number): void {
+    new Float32Array(this.memory.buffer, this.hyper, 3).set([lr, momentum, weightDecay]);
+    this.channelJob(OP_SGD, n, 1, 0, { x: p, y: g, a: v, out: pOut, b: vOut, c: this.hyper });
   }
 
   /**
