@@ -4,6 +4,7 @@
 // ([N, HW, C] × [N, C, HW']), and the stock BatchMatMul gradient produces transposed ones.
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
+import { ownKernels } from './kernels/conv.js';
 
 function swapLast2(x: tf.Tensor): tf.Tensor {
   const r = x.rank;
@@ -44,7 +45,8 @@ export function matmul<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T, transpos
     throw new PlcaError('PLCA_INVALID_ARGUMENT',
       `Error in matmul: operands must both be rank 2 or both rank 3, got shapes [${a.shape}] and [${b.shape}]`);
   }
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB) as T;
+  // plca's wasm kernels take every transpose and broadcast batch directly (kernels/batch_matmul.ts)
+  if (tf.getBackend() !== 'wasm' || ownKernels()) return tf.matMul(a, b, transposeA, transposeB) as T;
   return tf.tidy(() => {
     const a2 = transposeA ? swapLast2(a) : a;
     const b2 = transposeB ? swapLast2(b) : b;

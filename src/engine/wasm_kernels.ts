@@ -1,9 +1,11 @@
 // Kernels the wasm backend lacks, composed from its own kernels (no tensors are created through
 // the engine, so nothing is taped or leaked). Why: wasm has no Conv2DBackpropFilter, so the stock
-// gradient of any conv (fused or not) throws there (docs/design/engine.md, item 1).
+// gradient of any conv (fused or not) throws there (docs/design/engine.md, item 1). With plca's own
+// kernels installed (kernels/), Conv2DBackpropFilter and Conv2DBackpropInput are one GEMM each.
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
 import { convGeometry } from './conv_grad.js';
+import { convFilterGrad, convInputGrad, inputGradSupported, ownKernels } from './kernels/conv.js';
 
 type Backend = tf.KernelBackend & { disposeData(id: object): boolean };
 
@@ -24,6 +26,8 @@ function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const [kh, kw] = attrs.filterShape;
   const g = convGeometry(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
+  const rt = ownKernels();
+  if (rt && x.dtype === 'float32' && dy.dtype === 'float32') return convFilterGrad(rt, backend as never, x, dy, attrs.filterShape, g);
   const [, h, w] = x.shape;
   const temps: tf.TensorInfo[] = [];
   const keep = (t: tf.TensorInfo): tf.TensorInfo => { temps.push(t); return t; };
@@ -108,6 +112,19 @@ function sliceRuns(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attr
 }
 
 let stockSlice: tf.KernelFunc | undefined;
+let stockConvInput: tf.KernelFunc | undefined;
+
+/** Conv2DBackpropInput on plca's kernels where they take the geometry (the stock kernel is a scalar loop). */
+function conv2DBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const rt = ownKernels();
+  if (rt && dy.dtype === 'float32' && filter.dtype === 'float32' && attrs.dataFormat !== 'NCHW') {
+    const g = convGeometry(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
+    if (inputGradSupported(filter.shape, g)) return convInputGrad(rt, args.backend as never, dy, filter, attrs.inputShape, g);
+  }
+  return stockConvInput!(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+}
 
 let registered = false;
 
@@ -117,6 +134,12 @@ export function registerWasmKernels(): void {
   registered = true;
   if (!tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')) {
     tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
+  }
+  const convInput = tf.getKernel(tf.Conv2DBackpropInput, 'wasm') as tf.KernelConfig | undefined;
+  if (convInput) {
+    stockConvInput = convInput.kernelFunc;
+    tf.unregisterKernel(tf.Conv2DBackpropInput, 'wasm');
+    tf.registerKernel({ kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2DBackpropInputWasm as tf.KernelFunc });
   }
   stockSlice = tf.getKernel(tf.Slice, 'wasm')?.kernelFunc;
   tf.unregisterKernel(tf.Slice, 'wasm');

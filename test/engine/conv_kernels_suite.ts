@@ -1,4 +1,4 @@
-// plca's wasm convolution kernels (src/engine/kernels/conv.ts) through the engine's public ops,
+// plca's wasm convolution and matmul kernels (src/engine/kernels) through the engine's public ops,
 // against the definitions (float64 loops): forward, input gradient and filter gradient at every
 // stride / dilation / padding kind the networks use, plus the shapes the kernels hand back to the
 // composed paths. One test file per kernel variant (the variant is process-global).
@@ -91,6 +91,27 @@ export function convKernelSuite(variant: 'relaxed-simd' | 'simd128'): void {
       expect(maxRelErr(dx.dataSync(), ref.dx), 'dx').toBeLessThan(1e-5);
       expect(maxRelErr(dw.dataSync(), ref.dw), 'dw').toBeLessThan(1e-5);
       tf.dispose([x, w, y, r, dx, dw]);
+    });
+
+    const MM: Array<[string, number[], number[], boolean, boolean]> = [
+      ['A·B', [7, 5], [5, 9], false, false], ['Aᵀ·B', [5, 7], [5, 9], true, false],
+      ['A·Bᵀ batch 3', [3, 7, 5], [3, 9, 5], false, true], ['Aᵀ·Bᵀ, B broadcast', [2, 5, 7], [1, 9, 5], true, true],
+      ['A broadcast', [1, 7, 5], [4, 5, 9], false, false], ['B broadcast (one product)', [3, 7, 5], [5, 9], false, false],
+    ];
+    it.each(MM)('BatchMatMul %s against loops', (_name, sa, sb, ta, tb) => {
+      const a = tf.tensor(rand(sa.reduce((p, q) => p * q, 1), 6), sa);
+      const b = tf.tensor(rand(sb.reduce((p, q) => p * q, 1), 7), sb);
+      const y = tf.matMul(a, b, ta, tb);
+      const A = a.rank === 2 ? tf.expandDims(a, 0) : a; const B = b.rank === 2 ? tf.expandDims(b, 0) : b;
+      const [ad, bd] = [A.arraySync() as number[][][], B.arraySync() as number[][][]];
+      const at = (m: number[][][], bi: number, i: number, j: number, t: boolean) => m[Math.min(bi, m.length - 1)][t ? j : i][t ? i : j];
+      const batch = Math.max(ad.length, bd.length); const [m, n] = y.shape.slice(-2); const k = ta ? sa[sa.length - 2] : sa[sa.length - 1];
+      const want: number[] = [];
+      for (let q = 0; q < batch; q++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let v = 0; for (let r = 0; r < k; r++) v += at(ad, q, i, r, ta) * at(bd, q, r, j, tb); want.push(v);
+      }
+      expect(maxRelErr(y.dataSync(), want)).toBeLessThan(1e-6);
+      tf.dispose([a, b, y, A, B]);
     });
 
     it('a gradient step through the kernels leaves no tensors behind', async () => {

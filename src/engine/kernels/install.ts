@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../../util/errors.js';
 import { registerChannelKernels } from './channel.js';
-import { registerConvKernels, installedKernels } from './conv.js';
+import { registerBatchMatMul } from './batch_matmul.js';
+import { registerConvKernels, installedKernels, ownKernels } from './conv.js';
 import { chooseVariant, type KernelChoice } from './loader.js';
 import { KernelRuntime, type HeapModule } from './runtime.js';
 
@@ -32,5 +33,6 @@ export async function installOwnKernels(threads: number): Promise<KernelChoice> 
   const rt = await KernelRuntime.create(choice, memory, module, threads);
   registerChannelKernels(rt);
   registerConvKernels(rt);
+  registerBatchMatMul(rt, () => ownKernels() !== undefined);
   return choice;
 }
