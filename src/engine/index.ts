@@ -7,7 +7,6 @@ setEnginePlatform(nodePlatform);
 export { initEngine, engineInfo, exitEngine } from './init.js';
 export type { EngineInfo, EngineOptions, BackendName } from './init.js';
 export {
-  conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul,
+  conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul, sgdUpdate,
 } from './ops.js';
 export type { Conv2dOptions, BatchNormOptions, BatchNormResult } from './ops.js';
-export { sgdUpdate } from './kernels/channel.js';

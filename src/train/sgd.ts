@@ -6,7 +6,7 @@
  * `p.grad is None`. The momentum buffers are the optimiser state saved in checkpoints.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { sgdUpdate } from '../engine/index.js';
+import { sgdUpdate } from '../engine/ops.js';
 import { PlcaError } from '../util/errors.js';
 
 export interface SgdOptions {

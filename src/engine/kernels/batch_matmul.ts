@@ -4,7 +4,8 @@
 // matmul.ts worked around it with explicit transposes (a full copy each). Here a transposed
 // operand is only another packing order, so no copy is made.
 import * as tf from '@tensorflow/tfjs-core';
-import { A_DENSE, A_DENSE_T, B_DENSE, B_DENSE_T, type KernelRuntime } from './runtime.js';
+import type { KernelRuntime } from './runtime.js';
+import { A_DENSE, A_DENSE_T, B_DENSE, B_DENSE_T } from './views.js';
 
 interface WasmBackend extends tf.KernelBackend {
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
