@@ -7,6 +7,7 @@
 //
 //   npx tsx scripts/bench_engine_kernels.ts [--crop 321,513] [--threads N] [--reps 3] [--stock] [--json] [--only fwd,dx,dw]
 //     [--cpu-time]   (min process CPU time instead of wall time: robust on a loaded machine, 1 thread only)
+//     [--filter RE]  (only the convolutions whose name matches)
 //
 // Threads: PLCA_THREADS or --threads (default: the core count); the variant: PLCA_KERNELS.
 import * as tf from '@tensorflow/tfjs-core';
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const withStock = process.argv.includes('--stock');
   const only = arg('only', 'fwd,dx,dw').split(',') as Kind[];
+  const filter = new RegExp(arg('filter', '.'));
   // CPU time only means the kernel's cost with one thread (it sums over threads).
   const cpu = process.argv.includes('--cpu-time');
   const rt = installedKernels();
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
     const totals: Record<string, { ms: number; gflop: number }> = {};
     log(`\ncrop ${crop}: ${cpu ? 'CPU' : 'wall'} ms (GFLOP/s) per kernel, min of ${reps}`);
     log(`${'conv'.padEnd(28)} ${'×'.padStart(3)} ${modes.flatMap((m) => only.map((k) => `${m} ${k}`.padStart(18))).join('')}`);
-    for (const c of r101Shapes(crop)) {
+    for (const c of r101Shapes(crop).filter((sh) => filter.test(sh.name))) {
       const x = tf.randomNormal([1, c.h, c.h, c.ci]) as tf.Tensor4D;
       const w = tf.randomNormal([c.k, c.k, c.ci, c.co], 0, 0.05) as tf.Tensor4D;
       const pad = c.k === 1 ? 0 : c.d * (c.k - 1) / 2;

@@ -94,6 +94,26 @@ static void packRows4(float* restrict dst, int32_t kk, const float* r0, const fl
   }
 }
 
+// The transposed im2col view at tap t: for grid pixels k0..k0+kb, channels c..c+3 (vec) or
+// channel c alone, into d[(k − k0)·MR]. Walks the pixels with counters: no division per pixel
+// (the filter gradient's A packing visits every pixel once per (tap, 4 channels)).
+static void packPixelsT(const Job* j, float* restrict d, int32_t k0, int32_t kb, int32_t t, int32_t c, int32_t vec) {
+  const int32_t hw = j->gOH * j->gOW;
+  int32_t n = k0 / hw, r = k0 - n * hw;
+  int32_t oh = r / j->gOW, ow = r - oh * j->gOW;
+  const int32_t ti = t / j->gKW, tj = t - ti * j->gKW;
+  const int32_t dy = j->gOffH + ti * j->gStepH, dx = j->gOffW + tj * j->gStepW;
+  const float* base = (const float*)(uintptr_t)j->aPtr + c;
+  for (int32_t k = 0; k < kb; k++, d += MR) {
+    const int32_t y = oh * j->gSH + dy, x = ow * j->gSW + dx;
+    const int32_t ok = (uint32_t)y < (uint32_t)j->gH && (uint32_t)x < (uint32_t)j->gW;
+    const float* p = base + ((int64_t)(n * j->gH + y) * j->gW + x) * j->gC;
+    if (vec) wasm_v128_store(d, ok ? wasm_v128_load(p) : wasm_f32x4_splat(0.f));
+    else d[0] = ok ? p[0] : 0.f;
+    if (++ow == j->gOW) { ow = 0; if (++oh == j->gOH) { oh = 0; n++; } }
+  }
+}
+
 static void packA(const Job* j, float* restrict dst, int32_t m0, int32_t mb, int32_t k0, int32_t kb) {
   const float* a = (const float*)(uintptr_t)j->aPtr;
   for (int32_t s = 0; s < mb; s += MR, dst += MR * kb) {
@@ -136,19 +156,13 @@ static void packA(const Job* j, float* restrict dst, int32_t m0, int32_t mb, int
       case A_IM2COL_T: {
         // Rows are (tap, channel), columns are grid pixels.
         const int32_t t = m / j->gC, c = m - t * j->gC;
-        float* d = dst;
         if (rows == MR && c + MR <= j->gC) {
-          for (int32_t k = k0; k < k0 + kb; k++, d += MR) {
-            const float* p = im2colSrc(j, k, t);
-            wasm_v128_store(d, p ? wasm_v128_load(p + c) : wasm_f32x4_splat(0.f));
-          }
+          packPixelsT(j, dst, k0, kb, t, c, 1);
         } else {
           for (int32_t i = 0; i < MR; i++) {
-            const int32_t mi = m + i, ti = mi / j->gC, ci = mi - ti * j->gC;
-            for (int32_t k = 0; k < kb; k++) {
-              const float* p = i < rows ? im2colSrc(j, k0 + k, ti) : 0;
-              d[k * MR + i] = p ? p[ci] : 0.f;
-            }
+            const int32_t mi = m + i, ti = mi / j->gC;
+            if (i < rows) packPixelsT(j, dst + i, k0, kb, ti, mi - ti * j->gC, 0);
+            else for (int32_t k = 0; k < kb; k++) dst[k * MR + i] = 0.f;
           }
         }
         break;

@@ -3,7 +3,7 @@
 // every [C] vector meets the activations through a broadcasting binary op.
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';
-import { channelAffine, channelAffine2, channelMoments, channelSumsProd } from './kernels/channel.js';
+import { batchNormApply, batchNormGrad, channelMoments } from './kernels/channel.js';
 
 export interface BatchNormOptions {
   gamma: tf.Tensor1D;
@@ -33,27 +33,26 @@ function normalize(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: 
   eps: number, batchStats: boolean): tf.Tensor4D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const invStd = tf.rsqrt(tf.add(variance, eps)); // [C]
-    const a = tf.mul(g, invStd); // [C]
-    const shift = tf.sub(b, tf.mul(mean, a)); // [C]
-    // one pass on wasm with plca's kernels (kernels/channel.ts), else Multiply + Add
-    const value = channelAffine(xi, a as tf.Tensor1D, shift as tf.Tensor1D) ?? tf.add(tf.mul(xi, a), shift);
+    // one pass on wasm with plca's kernels (kernels/channel.ts), else [C]-sized ops + Multiply + Add
+    const own = batchNormApply(xi, g, b, mean, variance, eps);
+    const invStd = own?.invStd ?? tf.rsqrt(tf.add(variance, eps)); // [C]
+    const a = own?.a ?? tf.mul(g, invStd); // [C]
+    const value = own?.y ?? tf.add(tf.mul(xi, a), tf.sub(b, tf.mul(mean, a)));
     save([xi, invStd, a, mean]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, is, sc, mu] = saved;
-        const own = channelSumsProd(dy, xs); // one pass, no transpose, float64 sums
-        const dBeta = own?.sum ?? tf.sum(dy, [0, 1, 2]); // Σdy
-        const dyx = own?.sumProd ?? tf.sum(tf.mul(dy, xs), [0, 1, 2]); // Σdy·x
+        const fused = batchNormGrad(dy, xs, mu, is, sc, batchStats); // sums in float64, no transpose
+        if (fused) return [fused.dx, fused.dGamma, fused.dBeta];
+        const dBeta = tf.sum(dy, [0, 1, 2]); // Σdy
+        const dyx = tf.sum(tf.mul(dy, xs), [0, 1, 2]); // Σdy·x
         const dGamma = tf.mul(tf.sub(dyx, tf.mul(mu, dBeta)), is); // Σdy·x̂
         if (!batchStats) return [tf.mul(dy, sc), dGamma, dBeta];
         const m = xs.size / sc.size;
         const k = tf.neg(tf.div(tf.mul(tf.mul(sc, is), dGamma), m)); // −a·Σdy·x̂/(m·√(σ²+ε))
         const k0 = tf.sub(tf.neg(tf.div(tf.mul(sc, dBeta), m)), tf.mul(mu, k)); // −a·Σdy/m − μ·k
-        const dx = channelAffine2(dy, xs, sc as tf.Tensor1D, k as tf.Tensor1D, k0 as tf.Tensor1D)
-          ?? tf.add(tf.add(tf.mul(dy, sc), tf.mul(xs, k)), k0);
-        return [dx, dGamma, dBeta];
+        return [tf.add(tf.add(tf.mul(dy, sc), tf.mul(xs, k)), k0), dGamma, dBeta];
       },
     };
   });

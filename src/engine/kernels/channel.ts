@@ -15,12 +15,12 @@ interface WasmBackend extends tf.KernelBackend {
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  disposeData(id: object): boolean;
 }
 
 const MOMENTS = 'PlcaChannelMoments';
-const SUMS = 'PlcaChannelSums';
-const AFFINE = 'PlcaChannelAffine';
-const AFFINE2 = 'PlcaChannelAffine2';
+const BN_APPLY = 'PlcaBatchNormApply';
+const BN_GRAD = 'PlcaBatchNormGrad';
 const RELU_GRAD = 'PlcaReluGrad';
 const SGD = 'PlcaSgdUpdate';
 
@@ -49,23 +49,29 @@ export function channelMoments(x: tf.Tensor): { mean: tf.Tensor1D; variance: tf.
   return { mean, variance };
 }
 
-/** [Σx·y, Σx] per channel over every other axis, or undefined. */
-export function channelSumsProd(x: tf.Tensor, y: tf.Tensor): { sum: tf.Tensor1D; sumProd: tf.Tensor1D } | undefined {
-  if (!usable(x, y)) return undefined;
-  const [sum, sumProd] = run(SUMS, { x, y }) as tf.Tensor1D[];
-  return { sum, sumProd };
+/**
+ * Batch norm's forward map with the given statistics: a = γ/√(σ² + ε), y = x·a + (β − μ·a), one
+ * pass over x; the [C]-sized arithmetic is done in float64 inside the kernel (about ten fewer tiny
+ * kernels per BN). Returns y with a and 1/√(σ² + ε) for the gradient, or undefined.
+ */
+export function batchNormApply(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, eps: number):
+  { y: tf.Tensor; a: tf.Tensor1D; invStd: tf.Tensor1D } | undefined {
+  if (!usable(x, gamma, beta, mean, variance)) return undefined;
+  const [y, a, invStd] = run(BN_APPLY, { x, gamma, beta, mean, variance }, { eps }) as tf.Tensor[];
+  return { y, a: a as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
 }
 
-/** x·a + b (a, b per channel), then max(·, 0) with `relu`, in one pass; or undefined. */
-export function channelAffine(x: tf.Tensor, a: tf.Tensor1D, b: tf.Tensor1D, relu = false): tf.Tensor | undefined {
-  if (!usable(x, a, b)) return undefined;
-  return run(AFFINE, { x, a, b }, { relu }) as tf.Tensor;
-}
-
-/** x·a + y·b + c (a, b, c per channel) in one pass; or undefined. */
-export function channelAffine2(x: tf.Tensor, y: tf.Tensor, a: tf.Tensor1D, b: tf.Tensor1D, c: tf.Tensor1D): tf.Tensor | undefined {
-  if (!usable(x, y, a, b, c)) return undefined;
-  return run(AFFINE2, { x, y, a, b, c }) as tf.Tensor;
+/**
+ * Batch norm's gradient (norm.ts has the formulas): with batch statistics
+ * dx = dy·a + x·k + k0, k = −a·invStd·Σdy·x̂/m, k0 = −a·Σdy/m − μ·k; otherwise dx = dy·a; and
+ * dγ = Σdy·x̂ = (Σdy·x − μ·Σdy)·invStd, dβ = Σdy. Two passes (the sums, then dx), sums in
+ * float64, the [C]-sized arithmetic inside the kernel. Or undefined.
+ */
+export function batchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invStd: tf.Tensor, a: tf.Tensor, batchStats: boolean):
+  { dx: tf.Tensor; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } | undefined {
+  if (!usable(dy, x, mean, invStd, a)) return undefined;
+  const [dx, dGamma, dBeta] = run(BN_GRAD, { dy, x, mean, invStd, a }, { batchStats }) as tf.Tensor[];
+  return { dx, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
 }
 
 /** ReLU's gradient dy·[x > 0] in one pass; or undefined. */
@@ -118,22 +124,44 @@ export function registerChannelKernels(rt: KernelRuntime): void {
     const variance = vectorOut(b, rt.channelSums(p, c, 'sqdev', addr(b, x), addr(b, mean))[0], 1 / p);
     return [mean, variance];
   });
-  reg(SUMS, (b, { inputs: { x, y } }) => {
+  reg(BN_APPLY, (b, { inputs: { x, gamma, beta, mean, variance }, attrs }) => {
     const [p, c] = dims(x);
-    const [s, sp] = rt.channelSums(p, c, 'sumprod', addr(b, x), addr(b, y));
-    return [vectorOut(b, s, 1), vectorOut(b, sp, 1)];
+    const eps = (attrs as unknown as { eps: number }).eps;
+    const a = b.makeOutput([c], 'float32');
+    const invStd = b.makeOutput([c], 'float32');
+    const shift = b.makeOutput([c], 'float32');
+    const y = b.makeOutput(x.shape, 'float32');
+    // heap views only after every allocation: a growing (unshared) memory detaches older views
+    const [g, bt, mu, v, av, iv, sv] = [gamma, beta, mean, variance, a, invStd, shift].map((t) => b.typedArrayFromHeap(t));
+    for (let i = 0; i < c; i++) {
+      const r = 1 / Math.sqrt(v[i] + eps);
+      iv[i] = r; av[i] = g[i] * r; sv[i] = bt[i] - mu[i] * av[i];
+    }
+    rt.affine(p, c, addr(b, x), addr(b, a), addr(b, shift), addr(b, y));
+    b.disposeData(shift.dataId);
+    return [y, a, invStd];
   });
-  reg(AFFINE, (b, { inputs: { x, a, b: shift }, attrs }) => {
+  reg(BN_GRAD, (b, { inputs: { dy, x, mean, invStd, a }, attrs }) => {
     const [p, c] = dims(x);
-    const out = b.makeOutput(x.shape, 'float32');
-    rt.affine(p, c, addr(b, x), addr(b, a), addr(b, shift), addr(b, out), Boolean(attrs?.relu));
-    return out;
-  });
-  reg(AFFINE2, (b, { inputs: { x, y, a, b: bb, c: cc } }) => {
-    const [p, c] = dims(x);
-    const out = b.makeOutput(x.shape, 'float32');
-    rt.affine2(p, c, addr(b, x), addr(b, y), addr(b, a), addr(b, bb), addr(b, cc), addr(b, out));
-    return out;
+    const batchStats = Boolean((attrs as unknown as { batchStats: boolean }).batchStats);
+    const [s, sp] = rt.channelSums(p, c, 'sumprod', addr(b, dy), addr(b, x));
+    const dGamma = b.makeOutput([c], 'float32');
+    const dBeta = b.makeOutput([c], 'float32');
+    const k = b.makeOutput([c], 'float32');
+    const k0 = b.makeOutput([c], 'float32');
+    const dx = b.makeOutput(x.shape, 'float32');
+    const [mu, is, av, dg, db, kv, k0v] = [mean, invStd, a, dGamma, dBeta, k, k0].map((t) => b.typedArrayFromHeap(t));
+    for (let i = 0; i < c; i++) {
+      const sxh = (sp[i] - mu[i] * s[i]) * is[i]; // Σdy·x̂
+      dg[i] = sxh; db[i] = s[i];
+      const ki = batchStats ? -av[i] * is[i] * sxh / p : 0;
+      kv[i] = ki;
+      k0v[i] = batchStats ? -av[i] * s[i] / p - mu[i] * ki : 0;
+    }
+    rt.affine2(p, c, addr(b, dy), addr(b, x), addr(b, a), addr(b, k), addr(b, k0), addr(b, dx));
+    b.disposeData(k.dataId);
+    b.disposeData(k0.dataId);
+    return [dx, dGamma, dBeta];
   });
   reg(SGD, (b, { inputs: { p, g, v }, attrs }) => {
     const a = attrs as unknown as { lr: number; momentum: number; weightDecay: number };
