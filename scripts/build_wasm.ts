@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['csrc/kernels/gemm.c', 'csrc/kernels/channel.c', 'csrc/kernels/run.c'];
+const SOURCES = ['csrc/kernels/gemm.c', 'csrc/kernels/channel.c', 'csrc/kernels/pool.c', 'csrc/kernels/run.c'];
 const CLANG = process.env.PLCA_CLANG ?? 'clang-19';
 
 export const VARIANTS = [

@@ -19,7 +19,7 @@ enum { B_DENSE = 0, B_DENSE_T = 1, B_TAP_T = 2 };
 enum { C_DENSE = 0, C_SCATTER = 1 };
 
 // Every job starts with its operation (src/engine/kernels/runtime.ts writes the same layouts).
-enum { OP_GEMM = 0, OP_CHANNEL_SUMS = 1, OP_AFFINE = 2, OP_AFFINE2 = 3, OP_RELU_GRAD = 4, OP_SGD = 5 };
+enum { OP_GEMM = 0, OP_CHANNEL_SUMS = 1, OP_AFFINE = 2, OP_AFFINE2 = 3, OP_RELU_GRAD = 4, OP_SGD = 5, OP_MAXPOOL_GRAD = 6 };
 
 // GEMM job: int32 fields at a caller-supplied address.
 typedef struct {
@@ -49,9 +49,16 @@ typedef struct {
   int32_t scratch;        // int32[nThreads·3] per-thread buffers, as the GEMM job's
 } ChanJob;
 
+// Max-pool gradient job (pool.c): x [N, H, W, C], dy [N, OH, OW, C] → dx [N, H, W, C].
+typedef struct {
+  int32_t op, N, H, W, C, OH, OW, KH, KW, SH, SW, padT, padL;
+  int32_t x, dy, dx;
+} PoolJob;
+
 static inline int32_t min32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 void gemm_run(const Job* j, int32_t tid);
 void channel_run(const ChanJob* j, int32_t tid);
+void maxpool_grad_run(const PoolJob* j);
 
 #endif

@@ -114,6 +114,32 @@ export function convKernelSuite(variant: 'relaxed-simd' | 'simd128'): void {
       tf.dispose([a, b, y, A, B]);
     });
 
+    it.each([
+      ['3×3 s2 valid', [2, 9, 11, 6], 3, 2, 'valid'], ['3×3 s2 same', [1, 8, 7, 5], 3, 2, 'same'], ['2×2 s1 valid', [1, 5, 6, 8], 2, 1, 'valid'],
+    ] as Array<[string, [number, number, number, number], number, number, 'valid' | 'same']>)('MaxPool gradient %s against the definition', (_name, shape, k, st, pad) => {
+      const xs = rand(shape.reduce((a, b) => a * b, 1), 8);
+      const x = tf.tensor4d(xs, shape);
+      const y = tf.maxPool(x, k, st, pad);
+      const rs = rand(y.size, 9);
+      const r = tf.tensor(rs, y.shape);
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, st, pad), r)))(x);
+      const info = tf.backend_util.computePool2DInfo(shape, k, st, 1, pad);
+      const [n, h, w, c] = shape;
+      const want = new Float64Array(xs.length);
+      for (let b = 0; b < n; b++) for (let i = 0; i < info.outHeight; i++) for (let j = 0; j < info.outWidth; j++) for (let q = 0; q < c; q++) {
+        let best = -Infinity; let at = -1;
+        for (let ki = 0; ki < k; ki++) for (let kj = 0; kj < k; kj++) {
+          const yy = i * st - info.padInfo.top + ki; const xx = j * st - info.padInfo.left + kj;
+          if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+          const idx = ((b * h + yy) * w + xx) * c + q;
+          if (xs[idx] > best) { best = xs[idx]; at = idx; }
+        }
+        want[at] += rs[((b * info.outHeight + i) * info.outWidth + j) * c + q];
+      }
+      expect(maxRelErr(dx.dataSync(), want)).toBeLessThan(1e-6);
+      tf.dispose([x, y, r, dx]);
+    });
+
     it('a gradient step through the kernels leaves no tensors behind', async () => {
       const x = tf.tensor4d(rand(2 * 9 * 9 * 8, 4), [2, 9, 9, 8]);
       const w = tf.variable(tf.tensor4d(rand(3 * 3 * 8 * 8, 5), [3, 3, 8, 8]));

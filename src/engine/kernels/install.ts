@@ -6,6 +6,7 @@ import { registerChannelKernels } from './channel.js';
 import { registerBatchMatMul } from './batch_matmul.js';
 import { registerConvKernels, installedKernels, ownKernels } from './conv.js';
 import { chooseVariant, type KernelChoice } from './loader.js';
+import { registerMaxPoolGrad } from './max_pool.js';
 import { KernelRuntime, type HeapModule } from './runtime.js';
 
 /** tfjs-backend-wasm's emscripten module: the single-threaded build exports its memory (asm.memory);
@@ -34,5 +35,6 @@ export async function installOwnKernels(threads: number): Promise<KernelChoice> 
   registerChannelKernels(rt);
   registerConvKernels(rt);
   registerBatchMatMul(rt, () => ownKernels() !== undefined);
+  registerMaxPoolGrad(rt, () => ownKernels() !== undefined);
   return choice;
 }

@@ -182,6 +182,7 @@ async function check(variant: KernelVariant, threads: number, blocking?: { mc: n
 async function checkChannels(variant: KernelVariant, threads: number): Promise<void> {
   const { memory, heap } = testHeap(threads > 1);
   const rt = await KernelRuntime.create(variant, memory, heap, threads);
+  rt.parallelMinElements = 0; // every pass uses every thread
   for (const [p, c] of [[1, 1], [7, 3], [130, 13], [300, 64], [1500, 50]]) {
     const ptr = (n: number) => heap._malloc(n * 4);
     const [x, y, out, a, b, cc] = [ptr(p * c), ptr(p * c), ptr(p * c), ptr(c), ptr(c), ptr(c)];

@@ -28,10 +28,15 @@ const FIELDS = [
 const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 
 /** Operations (the C enum; every job starts with one). */
-const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4; const OP_SGD = 5;
+const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4; const OP_SGD = 5; const OP_MAXPOOL_GRAD = 6;
 /** The per-channel job (`ChanJob` in kernels.h). */
 const CHAN_FIELDS = ['op', 'nThreads', 'P', 'C', 'mode', 'x', 'y', 'out', 'a', 'b', 'c', 'scratch'] as const;
 const CF = Object.fromEntries(CHAN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CHAN_FIELDS)[number], number>;
+/** The max-pool gradient job (`PoolJob` in kernels.h). */
+const POOL_FIELDS = ['op', 'N', 'H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW', 'padT', 'padL', 'x', 'dy', 'dx'] as const;
+
+/** Geometry of a max-pool gradient (NHWC). */
+export interface PoolGeometry { n: number; h: number; w: number; c: number; oh: number; ow: number; kh: number; kw: number; sh: number; sw: number; padTop: number; padLeft: number }
 
 const MR = 4;
 const NR = 8;
@@ -56,6 +61,8 @@ export class KernelRuntime {
   private readonly blocking: Blocking;
   /** Work below this many multiply-adds runs on one thread (waking workers costs ~10-50 µs). */
   parallelMinMacs = 1 << 18;
+  /** Memory-bound passes over fewer elements run on one thread (a second one pays off from about 1 MB). */
+  parallelMinElements = 1 << 18;
 
   private constructor(variant: KernelVariant, memory: WebAssembly.Memory, heap: HeapModule, pool: KernelPool, blocking: Blocking) {
     this.variant = variant;
@@ -64,7 +71,7 @@ export class KernelRuntime {
     this.pool = pool;
     this.threads = pool.threads;
     this.blocking = blocking;
-    this.job = this.malloc(Math.max(FIELDS.length, CHAN_FIELDS.length) * 4);
+    this.job = this.malloc(Math.max(FIELDS.length, CHAN_FIELDS.length, POOL_FIELDS.length) * 4);
     this.hyper = this.malloc(16);
     this.scratch = this.malloc(pool.threads * 3 * 4);
     const { mc, kc, nc } = blocking;
@@ -82,7 +89,7 @@ export class KernelRuntime {
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const module = compileKernels(variant, shared);
     const probe = instantiateKernels(module, memory);
-    for (const [op, n] of [[OP_GEMM, FIELDS.length], [OP_CHANNEL_SUMS, CHAN_FIELDS.length]]) {
+    for (const [op, n] of [[OP_GEMM, FIELDS.length], [OP_CHANNEL_SUMS, CHAN_FIELDS.length], [OP_MAXPOOL_GRAD, POOL_FIELDS.length]]) {
       if (probe.plca_job_fields(op) !== n) {
         throw new PlcaError('PLCA_INTERNAL', `wasm kernels expect ${probe.plca_job_fields(op)} fields for job ${op}, the runtime writes ${n}`,
           { hint: 'rebuild the kernels with `npm run build:wasm`' });
@@ -99,8 +106,7 @@ export class KernelRuntime {
 
   /** Runs a per-channel job; returns the number of threads it used. */
   private channelJob(op: number, p: number, c: number, mode: number, ptrs: Partial<Record<'x' | 'y' | 'out' | 'a' | 'b' | 'c', number>>): number {
-    // memory-bound passes: a second thread pays off only on larger tensors
-    const threads = p * c < (1 << 16) ? 1 : this.threads;
+    const threads = p * c < this.parallelMinElements ? 1 : this.threads;
     const v = new Int32Array(CHAN_FIELDS.length);
     v[CF.op] = op; v[CF.nThreads] = threads; v[CF.P] = p; v[CF.C] = c; v[CF.mode] = mode;
     v[CF.x] = ptrs.x ?? 0; v[CF.y] = ptrs.y ?? 0; v[CF.out] = ptrs.out ?? 0;
@@ -150,6 +156,12 @@ export class KernelRuntime {
   sgd(n: number, p: number, g: number, v: number, pOut: number, vOut: number, lr: number, momentum: number, weightDecay: number): void {
     new Float32Array(this.memory.buffer, this.hyper, 3).set([lr, momentum, weightDecay]);
     this.channelJob(OP_SGD, n, 1, 0, { x: p, y: g, a: v, out: pOut, b: vOut, c: this.hyper });
+  }
+
+  /** dx of a max pool: each output's dy to the first maximum of its window in x (one thread). */
+  maxPoolGrad(g: PoolGeometry, x: number, dy: number, dx: number): void {
+    this.i32().set([OP_MAXPOOL_GRAD, g.n, g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, x, dy, dx], this.job / 4);
+    this.pool.run(this.job, 1);
   }
 
   /**
