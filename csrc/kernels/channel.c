@@ -15,7 +15,7 @@ static inline int32_t first(const ChanJob* j, int32_t tid) {
 
 // CHANNEL_SUMS, per thread, into float64 partials in the thread's scratch (its GEMM B-packing
 // buffer): s1 at [0, C), s2 at [C, 2C). mode 0: s1 = Σx; mode 1: s1 = Σ(x − a)²; mode 2:
-// s1 = Σx and s2 = Σx·y. The caller adds the threads' partials.
+// s1 = Σx and s2 = Σx·y; mode 3: s1 = Σx². The caller adds the threads' partials.
 static void channelSums(const ChanJob* j, int32_t tid) {
   const int32_t C = j->C, mode = j->mode;
   const int32_t* sc = (const int32_t*)(uintptr_t)j->scratch + 3 * tid;
@@ -38,6 +38,12 @@ static void channelSums(const ChanJob* j, int32_t tid) {
         for (int32_t c = 0; c < C4; c += 4)
           wasm_v128_store(p1 + c, wasm_f32x4_add(wasm_v128_load(p1 + c), wasm_v128_load(x + c)));
         for (int32_t c = C4; c < C; c++) p1[c] += x[c];
+      } else if (mode == 3) {
+        for (int32_t c = 0; c < C4; c += 4) {
+          const v128_t v = wasm_v128_load(x + c);
+          wasm_v128_store(p1 + c, MADD(v, v, wasm_v128_load(p1 + c)));
+        }
+        for (int32_t c = C4; c < C; c++) p1[c] += x[c] * x[c];
       } else if (mode == 1) {
         for (int32_t c = 0; c < C4; c += 4) {
           const v128_t d = wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(mean + c));

@@ -39,4 +39,4 @@ export { batchNorm, groupNorm } from './norm.js';
 export type { BatchNormOptions, BatchNormResult } from './norm.js';
 export { softmaxCrossEntropy } from './cross_entropy.js';
 export { matmul } from './matmul.js';
-export { sgdUpdate } from './kernels/channel.js';
+export { sgdUpdate, sumSquares } from './kernels/channel.js';

@@ -4,6 +4,7 @@
  * sums the micro-batch gradients), then checked for NaN/Inf before anything is applied.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sumSquares } from '../engine/ops.js';
 import type { PlcaMethod } from '../method/index.js';
 import { PlcaError } from '../util/errors.js';
 import type { Batch, BatchStream } from '../data/batch.js';
@@ -53,7 +54,8 @@ export async function accumulateGradients(
       g.dispose();
     }
   }
-  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...acc!.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  // Σg² per parameter in one pass where plca's wasm kernels run (a Square and a Sum otherwise)
+  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...acc!.values()].map((g) => sumSquares(g) ?? tf.sum(tf.square(g))))).dataSync()[0]);
   return { grads: acc!, loss, terms, diagnostics, gradNorm };
 }
 

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, engineInfo } from '../../src/engine/index.js';
+import { sumSquares } from '../../src/engine/ops.js';
 import { expectNoLeak } from '../helpers/expect_tensors.js';
 
 function rand(n: number, seed: number): Float32Array {
@@ -138,6 +139,16 @@ export function convKernelSuite(variant: 'relaxed-simd' | 'simd128'): void {
       }
       expect(maxRelErr(dx.dataSync(), want)).toBeLessThan(1e-6);
       tf.dispose([x, y, r, dx]);
+    });
+
+    it('sumSquares: Σx² of a whole tensor', () => {
+      const xs = rand(3 * 5 * 7 * 9, 10);
+      const x = tf.tensor4d(xs, [3, 5, 7, 9]);
+      const s = sumSquares(x)!;
+      expect(s.rank).toBe(0);
+      const want = xs.reduce((a, v) => a + v * v, 0);
+      expect(Math.abs(s.dataSync()[0] - want) / want).toBeLessThan(1e-6);
+      tf.dispose([x, s]);
     });
 
     it('a gradient step through the kernels leaves no tensors behind', async () => {

@@ -23,6 +23,7 @@ const BN_APPLY = 'PlcaBatchNormApply';
 const BN_GRAD = 'PlcaBatchNormGrad';
 const RELU_GRAD = 'PlcaReluGrad';
 const SGD = 'PlcaSgdUpdate';
+const SUM_SQUARES = 'PlcaSumSquares';
 
 /** The runtime when the kernels can take these tensors (float32 on wasm, channel count in range). */
 function usable(...ts: tf.Tensor[]): KernelRuntime | undefined {
@@ -72,6 +73,12 @@ export function batchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invS
   if (!usable(dy, x, mean, invStd, a)) return undefined;
   const [dx, dGamma, dBeta] = run(BN_GRAD, { dy, x, mean, invStd, a }, { batchStats }) as tf.Tensor[];
   return { dx, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
+}
+
+/** Σx² over a whole tensor as a float32 scalar, one pass summed in float64 (a gradient norm's terms); or undefined. */
+export function sumSquares(x: tf.Tensor): tf.Scalar | undefined {
+  if (!usable(x)) return undefined;
+  return run(SUM_SQUARES, { x }) as tf.Scalar;
 }
 
 /** ReLU's gradient dy·[x > 0] in one pass; or undefined. */
@@ -162,6 +169,13 @@ export function registerChannelKernels(rt: KernelRuntime): void {
     b.disposeData(k.dataId);
     b.disposeData(k0.dataId);
     return [dx, dGamma, dBeta];
+  });
+  reg(SUM_SQUARES, (b, { inputs: { x } }) => {
+    const [p, c] = dims(x);
+    const [s] = rt.channelSums(p, c, 'sumsq', addr(b, x));
+    const out = b.makeOutput([], 'float32');
+    b.typedArrayFromHeap(out)[0] = s.reduce((acc, v) => acc + v, 0);
+    return out;
   });
   reg(SGD, (b, { inputs: { p, g, v }, attrs }) => {
     const a = attrs as unknown as { lr: number; momentum: number; weightDecay: number };

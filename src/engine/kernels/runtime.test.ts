@@ -193,12 +193,16 @@ async function checkChannels(variant: KernelVariant, threads: number): Promise<v
     const [sum] = rt.channelSums(p, c, 'sum', x);
     const [sq] = rt.channelSums(p, c, 'sqdev', x, a);
     const [s1, s2] = rt.channelSums(p, c, 'sumprod', x, y);
+    const [ss] = rt.channelSums(p, c, 'sumsq', x);
     for (let k = 0; k < c; k++) {
       let e0 = 0; let e1 = 0; let e2 = 0;
       for (let i = 0; i < p; i++) { e0 += X(i, k); e1 += (X(i, k) - V(a, k)) ** 2; e2 += X(i, k) * Y(i, k); }
       expect(Math.abs(sum[k] - e0), `${variant} ${threads}t sum ${p}×${c}`).toBeLessThan(1e-4 * (1 + Math.abs(e0)));
       expect(Math.abs(sq[k] - e1), `sqdev ${p}×${c}`).toBeLessThan(1e-4 * (1 + e1));
       expect(Math.abs(s1[k] - e0) + Math.abs(s2[k] - e2), `sumprod ${p}×${c}`).toBeLessThan(1e-4 * (2 + Math.abs(e0) + Math.abs(e2)));
+      let e3 = 0;
+      for (let i = 0; i < p; i++) e3 += X(i, k) ** 2;
+      expect(Math.abs(ss[k] - e3), `sumsq ${p}×${c}`).toBeLessThan(1e-4 * (1 + e3));
     }
     const maxErr = (want: (i: number, k: number) => number) => {
       let e = 0;

@@ -119,10 +119,10 @@ export class KernelRuntime {
 
   /**
    * Per-channel sums over the P rows of x [P, C] in float64: mode 'sum' → [Σx], 'sqdev' → [Σ(x − mean)²]
-   * (`mean` a [C] float32 vector), 'sumprod' → [Σx, Σx·y].
+   * (`mean` a [C] float32 vector), 'sumprod' → [Σx, Σx·y], 'sumsq' → [Σx²].
    */
-  channelSums(p: number, c: number, mode: 'sum' | 'sqdev' | 'sumprod', x: number, other = 0): Float64Array[] {
-    const m = mode === 'sum' ? 0 : mode === 'sqdev' ? 1 : 2;
+  channelSums(p: number, c: number, mode: 'sum' | 'sqdev' | 'sumprod' | 'sumsq', x: number, other = 0): Float64Array[] {
+    const m = { sum: 0, sqdev: 1, sumprod: 2, sumsq: 3 }[mode];
     const threads = this.channelJob(OP_CHANNEL_SUMS, p, c, m, { x, y: mode === 'sumprod' ? other : 0, a: mode === 'sqdev' ? other : 0 });
     const outs = mode === 'sumprod' ? [new Float64Array(c), new Float64Array(c)] : [new Float64Array(c)];
     const i32 = this.i32();
