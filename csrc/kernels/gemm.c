@@ -262,8 +262,16 @@ static void tile(const Job* j, int32_t kb, const float* pa, const float* pb, flo
   for (int32_t i = 0; i < rows; i++) {
     float* c = cRow(j, m + i) + n;
     const float* s = scratch + i * NR;
-    if (accumulate) for (int32_t q = 0; q < cols; q++) c[q] += s[q];
-    else for (int32_t q = 0; q < cols; q++) c[q] = s[q];
+    if (cols == NR) {
+      // scattered rows of full width (a strided 1×1 input gradient): two vectors per row
+      v128_t s0 = wasm_v128_load(s), s1 = wasm_v128_load(s + 4);
+      if (accumulate) { s0 = wasm_f32x4_add(s0, wasm_v128_load(c)); s1 = wasm_f32x4_add(s1, wasm_v128_load(c + 4)); }
+      wasm_v128_store(c, s0); wasm_v128_store(c + 4, s1);
+    } else if (accumulate) {
+      for (int32_t q = 0; q < cols; q++) c[q] += s[q];
+    } else {
+      for (int32_t q = 0; q < cols; q++) c[q] = s[q];
+    }
   }
 }
 
