@@ -9,8 +9,10 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.js';
+import { exportFromCheckpoint } from '../export/index.js';
 import type { MiniCitySet } from '../minicity/index.js';
-import { miniCitySet } from '../pipeline/index.js';
+import { exportOptionsFor, miniCitySet } from '../pipeline/index.js';
+import { DEFAULT_PORT } from '../serve/index.js';
 import type { TrainEvent } from '../train/index.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
@@ -61,6 +63,8 @@ export interface DemoOutput {
   results: DemoResults;
   resultsPath: string;
   reportPath: string;
+  /** the PLCA net as a GraphModel (model.json + shards), for `plca serve --model` and the web app */
+  modelDir: string;
 }
 
 export interface DemoOutputsInput {
@@ -72,6 +76,8 @@ export interface DemoOutputsInput {
   mosaicRows: number;
   wallSeconds: number;
   dataGenerationSeconds: number;
+  /** where the PLCA net was exported (the report says how to segment with it in a browser) */
+  modelDir?: string;
 }
 
 /** results.json and report.html from two finished arms. */
@@ -95,7 +101,7 @@ export function writeDemoOutputs(outDir: string, x: DemoOutputsInput): { results
   const resultsPath = join(outDir, 'results.json');
   const reportPath = join(outDir, 'report.html');
   writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileAtomic(reportPath, renderReport({ results, sourceOnly: so, plca: pl, mosaic, mosaicRows: x.mosaicRows }));
+  writeFileAtomic(reportPath, renderReport({ results, sourceOnly: so, plca: pl, mosaic, mosaicRows: x.mosaicRows, modelDir: x.modelDir }));
   return { results, resultsPath, reportPath };
 }
 
@@ -161,6 +167,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
     }
   }
   progress({ phase: 'report' });
+  // The adapted net for the browser: its last checkpoint as a GraphModel (the web app's Segment page).
+  const modelDir = join(outDir, 'model');
+  exportFromCheckpoint(armDir(outDir, DEMO_ARMS.find((a) => a.key === 'plca')!, seed), modelDir, { ...exportOptionsFor(cfg), overwrite: true });
   const settings: DemoSettings = {
     seed, k: m.targetGap, steps, quick: opts.quick ?? false, trainImages: m.trainImages, valImages: m.valImages,
     batchSize: cfg.train.batchSize, lr: cfg.optim.lr, weighting: weightingName(cfg.method.weights), weights: { ...cfg.method.weights },
@@ -172,12 +181,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
     sourceOnly: arms.source_only, plca: arms.plca, targetVal, settings, mosaicRows,
     wallSeconds: (Date.now() - t0) / 1000,
     dataGenerationSeconds: Math.max(parentDataSeconds, ...Object.values(arms).map((a) => a.dataSeconds)),
+    modelDir,
   });
   log(formatComparison(results));
   for (const [key, r] of Object.entries(results.runs)) {
     if (r.collapse.collapsed) log(`WARNING: ${key} collapsed: ${r.collapse.reasons.join('; ')}`);
   }
   log(`PLCA − source only: ${results.gain >= 0 ? '+' : ''}${results.gain.toFixed(1)} mIoU (target val, last update, seed ${seed}); ${results.wallSeconds.toFixed(0)} s`);
+  log(`in a browser: npx plca serve --model ${modelDir}, then open http://127.0.0.1:${DEFAULT_PORT}/ (segment with the PLCA net; watch it adapt)`);
   log(`results: ${outDir}`);
-  return { outDir, results, resultsPath, reportPath };
+  return { outDir, results, resultsPath, reportPath, modelDir };
 }

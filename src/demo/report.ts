@@ -3,6 +3,7 @@
  * embedded PNG data URI) with the per-class table, the loss and diagnostic curves, the
  * collapse checks and the settings.
  */
+import { DEFAULT_PORT } from '../serve/web_server.js';
 import type { DemoResults, RunSummary } from './results.js';
 import type { CurvePoint } from './collapse.js';
 import type { ArmResult } from './run_arm.js';
@@ -86,6 +87,16 @@ function settingsTable(res: DemoResults): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }
 
+/** How to segment with the exported PLCA net, and watch a run adapt, in a browser (the web app). */
+function browserBlock(modelDir: string): string {
+  const url = `http://127.0.0.1:${DEFAULT_PORT}/`;
+  return `<h2>In your browser</h2>
+<p>The PLCA net is exported as a TF.js GraphModel in <code>${escapeHtml(modelDir)}</code>. Serve it with the web app:</p>
+<pre>npx plca serve --model ${escapeHtml(modelDir)}</pre>
+<p>then open <a href="${url}">${url}</a> to segment MiniCity samples or your own images with it (WebGPU, else WebGL, else
+wasm), or <a href="${url}adapt.html">${url}adapt.html</a> to watch source only and PLCA train side by side in the tab.</p>`;
+}
+
 export interface ReportInputs {
   results: DemoResults;
   sourceOnly: ArmResult;
@@ -93,6 +104,8 @@ export interface ReportInputs {
   /** the Fig. 3-style mosaic */
   mosaic: Buffer;
   mosaicRows: number;
+  /** the exported PLCA net, for the browser section */
+  modelDir?: string;
 }
 
 /** The whole page. */
@@ -126,6 +139,7 @@ falls below 0.1, or when the predictions on target images use at most two classe
 <h2>Target images and predictions (as the paper's Fig. 3)</h2>
 <p class="note">Columns: target image · ground truth · source only · PLCA (Cityscapes palette); ${x.mosaicRows} target-val images.</p>
 <div class="mosaic"><img alt="mosaic: target image, ground truth, source-only and PLCA predictions" src="data:image/png;base64,${x.mosaic.toString('base64')}"></div>
+${x.modelDir === undefined ? '' : browserBlock(x.modelDir)}
 <h2>Settings</h2>
 ${settingsTable(r)}
 <p class="note">Generated ${escapeHtml(r.createdAt)} by plca. results.json beside this file holds every figure shown here.</p>

@@ -5,3 +5,5 @@ export { buildGraphModel, graphModelArtifacts, signatureEntry, EXPORT_FORMATS } 
 export type { BuiltGraphModel, ExportOptions, ExportFormat, GraphModelJson } from './graph_model.js';
 export { exportedModelHandler } from './node_io.js';
 export { DEFAULT_SHARD_BYTES } from './write.js';
+export { exportedModelInfo, segmentImage, modelInput, maskOverlay, resizeLabels, toRgbImage } from './segment.js';
+export type { ExportedModelInfo, ExecutableModel, Segmentation } from './segment.js';

@@ -24,8 +24,9 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
 };
 
-/** Where `npm run web` writes the app: dist/web beside src/ (from src) or dist/web (from dist). */
+/** Where `npm run web` writes the app: dist/web beside src/ (from src) or dist/web (from dist); `PLCA_WEB_APP_DIR` overrides. */
 export function webAppDir(): string {
+  if (process.env.PLCA_WEB_APP_DIR) return resolve(process.env.PLCA_WEB_APP_DIR);
   const fromSrc = fileURLToPath(new URL('../../dist/web', import.meta.url));
   const fromDist = fileURLToPath(new URL('../web', import.meta.url));
   return existsSync(join(fromDist, 'index.html')) ? fromDist : fromSrc;
@@ -49,6 +50,8 @@ export interface WebServerOptions {
   host?: string;
   /** 0 = any free port. @default DEFAULT_PORT */
   port?: number;
+  /** more folders, by URL prefix ('/fixtures/' → a folder): test pages mount what they read */
+  mounts?: Record<string, string>;
 }
 
 export interface WebServer {
@@ -75,6 +78,8 @@ export async function startWebServer(o: WebServerOptions = {}): Promise<WebServe
     });
   }
   const modelDir = o.modelDir === undefined ? undefined : resolveModelDir(o.modelDir);
+  const mounts: Record<string, string> = Object.fromEntries(Object.entries(o.mounts ?? {}).map(([k, d]) => [k, resolve(d)]));
+  if (modelDir !== undefined) mounts['/model/'] = modelDir;
   const host = o.host ?? '127.0.0.1';
   const server: Server = createServer((req, res) => {
     let path: string;
@@ -84,9 +89,8 @@ export async function startWebServer(o: WebServerOptions = {}): Promise<WebServe
       res.writeHead(400, ISOLATION_HEADERS).end();
       return;
     }
-    const file = path.startsWith('/model/')
-      ? (modelDir === undefined ? undefined : fileUnder(modelDir, path.slice('/model'.length)))
-      : fileUnder(appDir, path);
+    const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
+    const file = mount !== undefined ? fileUnder(mounts[mount], path.slice(mount.length - 1)) : fileUnder(appDir, path);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...ISOLATION_HEADERS, Allow: 'GET, HEAD' }).end();
     } else if (file === undefined) {

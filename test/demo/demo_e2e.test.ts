@@ -56,7 +56,14 @@ describe('runDemo (tiny)', () => {
     for (const c of DEMO_CLASS_NAMES) expect(html).toContain(`<td>${c}</td>`);
     expect(html).toContain(res.runs.plca.mIoU.toFixed(1));
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(3);
-    expect(html).not.toMatch(/<script|src="http|href="http/);
+    // Self-contained: no script, nothing loaded from elsewhere; its only links go to the web app on this machine.
+    expect(html).not.toMatch(/<script|src="http/);
+    for (const [, href] of html.matchAll(/href="(http[^"]*)"/g)) expect(href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    // The PLCA net is exported for the web app, and the report says how to serve it.
+    expect(out.modelDir).toBe(join(out.outDir, 'model'));
+    const meta = JSON.parse(readFileSync(join(out.modelDir, 'model.json'), 'utf8')).userDefinedMetadata.plca;
+    expect(meta).toMatchObject({ model: 'minicity_gn', numClasses: 9, inputSize: [64, 128], classNames: [...DEMO_CLASS_NAMES] });
+    expect(html).toContain(`npx plca serve --model ${out.modelDir}`);
     const m = html.match(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/);
     expect(m).not.toBeNull();
     const png = decodePng(Buffer.from(m![1], 'base64'));

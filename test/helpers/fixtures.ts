@@ -2,18 +2,10 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** A tensor in the reference fixtures: row-major data in the reference's layout (NCHW). */
-export interface FixtureTensor {
-  shape: number[];
-  data: number[];
-}
+import type { Fixture } from './fixture_format.js';
 
-export interface Fixture {
-  description: string;
-  params?: Record<string, unknown>;
-  inputs: Record<string, FixtureTensor | number | number[] | Record<string, unknown>>;
-  outputs: Record<string, FixtureTensor | number | number[] | Record<string, unknown>>;
-}
+export type { Fixture, FixtureTensor } from './fixture_format.js';
+export { isFixtureTensor } from './fixture_format.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -36,8 +28,4 @@ export function listFixtures(dir: string): string[] {
 
 export function loadFixture(path: string): Fixture {
   return JSON.parse(readFileSync(path, 'utf8')) as Fixture;
-}
-
-export function isFixtureTensor(v: unknown): v is FixtureTensor {
-  return typeof v === 'object' && v !== null && 'shape' in v && 'data' in v;
 }

@@ -70,7 +70,11 @@ function fail(message: string): void {
 function settings(): Omit<ArmJob, 'arm' | 'exportModel'> {
   const k = Number($<HTMLInputElement>('k').value);
   const seed = Number($<HTMLInputElement>('seed').value);
-  return { preset: $<HTMLSelectElement>('preset').value as WebPresetName, seed: Number.isInteger(seed) ? seed : 0, k: Number.isFinite(k) && k >= 0 ? k : 0.6, backend: requestedBackend() };
+  const steps = Number(params.get('steps'));
+  return {
+    preset: $<HTMLSelectElement>('preset').value as WebPresetName, seed: Number.isInteger(seed) ? seed : 0, k: Number.isFinite(k) && k >= 0 ? k : 0.6,
+    backend: requestedBackend(), ...(Number.isInteger(steps) && steps > 0 ? { steps } : {}),
+  };
 }
 
 function send(a: ArmView, m: ToWorker): void {

@@ -54,7 +54,7 @@ async function train(r: Run, resume: boolean): Promise<void> {
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'start') {
     const arm = DEMO_ARMS.find((a) => a.key === m.job.arm)!;
-    const overrides = webOverrides(m.job.preset, m.job.seed, m.job.k);
+    const overrides = webOverrides(m.job.preset, m.job.seed, m.job.k, m.job.steps);
     const cfg = armConfigInPage(arm, overrides);
     run = { job: m.job, arm, cfg, overrides, store: new MemoryRunStore(arm.key), history: { curve: [], valCurve: [] } };
     const engine = await startEngine(m.job.backend);

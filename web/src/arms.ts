@@ -23,9 +23,9 @@ export const WEB_PRESETS = {
 } satisfies Record<string, Omit<MiniCitySettings, 'seed'>>;
 export type WebPresetName = keyof typeof WEB_PRESETS;
 
-/** The overrides of a run of the page (preset, seed, gap), as `plca train --set` takes them. */
-export function webOverrides(preset: WebPresetName, seed: number, k: number): string[] {
-  return settingsOverrides({ ...WEB_PRESETS[preset], seed, k });
+/** The overrides of a run of the page (preset, seed, gap, updates), as `plca train --set` takes them. */
+export function webOverrides(preset: WebPresetName, seed: number, k: number, steps?: number): string[] {
+  return settingsOverrides({ ...WEB_PRESETS[preset], seed, k, ...(steps === undefined ? {} : { steps }) });
 }
 
 /** An arm's resolved config with the run's overrides: what `armConfig` gives in Node. */

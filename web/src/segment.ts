@@ -11,7 +11,7 @@ import { ADAPTED_MODEL_URL } from './shared.js';
 
 interface PageResult { name: string; width: number; height: number; labels: Uint8Array; ms: number }
 /** State for the browser test (test/web/web_app.test.ts) and for curious users. */
-const state: { status: string; backend?: string; model?: string; error?: string; results: PageResult[] } = { status: 'starting', results: [] };
+const state: { status: string; backend?: string; model?: string; error?: string; warmMs?: number; results: PageResult[] } = { status: 'starting', results: [] };
 (window as unknown as { plcaSegment: typeof state }).plcaSegment = state;
 
 const DISPLAY_WIDTH = 384;
@@ -127,7 +127,8 @@ async function start(model: tf.GraphModel, info: ExportedModelInfo, source: stri
   const w = tf.tidy(() => model.execute(tf.zeros([1, ...info.inputSize, 3]), info.labelsOutput ? 'labels' : 'logits') as tf.Tensor);
   await w.data();
   w.dispose();
-  describeModel(info, source, performance.now() - t0);
+  state.warmMs = performance.now() - t0;
+  describeModel(info, source, state.warmMs);
   const segment = async (name: string, img: RgbImage) => {
     const seg = await segmentImage(model, img, info);
     state.results.push({ name, width: seg.width, height: seg.height, labels: seg.labels, ms: seg.ms });
@@ -146,8 +147,11 @@ async function start(model: tf.GraphModel, info: ExportedModelInfo, source: stri
     drop.classList.remove('over');
     void files(Array.from(e.dataTransfer?.files ?? []).filter((f) => f.type.startsWith('image/')));
   });
-  // Samples: the first target-val images of the MiniCity benchmark (what the demo scores on).
-  const set = generateSet({ count: 6, seed: MINICITY_DEFAULTS.seeds.targetVal, domain: 'target', k: DEFAULT_GAP_K });
+  // Samples: the first target-val images of the MiniCity benchmark (what the demo scores on);
+  // `?samples=N` shows N of them (0 to 12, default 6).
+  const wanted = Number(new URLSearchParams(location.search).get('samples') ?? 6);
+  const count = Number.isInteger(wanted) ? Math.max(0, Math.min(12, wanted)) : 6;
+  const set = generateSet({ count, seed: MINICITY_DEFAULTS.seeds.targetVal, domain: 'target', k: DEFAULT_GAP_K });
   const px = set.width * set.height;
   for (let i = 0; i < set.count; i++) {
     const img: RgbImage = { width: set.width, height: set.height, channels: 3, data: set.images.slice(i * px * 3, (i + 1) * px * 3) };

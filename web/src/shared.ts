@@ -11,6 +11,8 @@ export interface ArmJob {
   preset: WebPresetName;
   seed: number;
   k: number;
+  /** updates, over the preset's (`?steps=`) */
+  steps?: number;
   backend: BackendName;
   /** export the trained model (saved to IndexedDB and sent back for download) */
   exportModel: boolean;
