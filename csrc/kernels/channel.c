@@ -15,7 +15,8 @@ static inline int32_t first(const ChanJob* j, int32_t tid) {
 
 // CHANNEL_SUMS, per thread, into float64 partials in the thread's scratch (its GEMM B-packing
 // buffer): s1 at [0, C), s2 at [C, 2C). mode 0: s1 = Σx; mode 1: s1 = Σ(x − a)²; mode 2:
-// s1 = Σx and s2 = Σx·y; mode 3: s1 = Σx². The caller adds the threads' partials.
+// s1 = Σx and s2 = Σx·y (with `mask`: x taken as 0 where mask ≤ 0); mode 3: s1 = Σx². The caller
+// adds the threads' partials.
 static void channelSums(const ChanJob* j, int32_t tid) {
   const int32_t C = j->C, mode = j->mode;
   const int32_t* sc = (const int32_t*)(uintptr_t)j->scratch + 3 * tid;
@@ -50,6 +51,16 @@ static void channelSums(const ChanJob* j, int32_t tid) {
           wasm_v128_store(p1 + c, MADD(d, d, wasm_v128_load(p1 + c)));
         }
         for (int32_t c = C4; c < C; c++) { const float d = x[c] - mean[c]; p1[c] += d * d; }
+      } else if (j->mask) {
+        // mode 2 with x masked by mask > 0 (x = dy of a fused BN + ReLU, mask = its output)
+        const float* y = yb + (int64_t)p * C;
+        const float* mk = (const float*)(uintptr_t)j->mask + (int64_t)p * C;
+        for (int32_t c = 0; c < C4; c += 4) {
+          const v128_t xv = wasm_v128_and(wasm_v128_load(x + c), wasm_f32x4_gt(wasm_v128_load(mk + c), wasm_f32x4_splat(0.f)));
+          wasm_v128_store(p1 + c, wasm_f32x4_add(wasm_v128_load(p1 + c), xv));
+          wasm_v128_store(p2 + c, MADD(xv, wasm_v128_load(y + c), wasm_v128_load(p2 + c)));
+        }
+        for (int32_t c = C4; c < C; c++) { const float xv = mk[c] > 0.f ? x[c] : 0.f; p1[c] += xv; p2[c] += xv * y[c]; }
       } else {
         const float* y = yb + (int64_t)p * C;
         for (int32_t c = 0; c < C4; c += 4) {
@@ -65,7 +76,7 @@ static void channelSums(const ChanJob* j, int32_t tid) {
 }
 
 // AFFINE: out = x·a + b per channel (mode 1: then max(·, 0), NaN kept); AFFINE2:
-// out = x·a + y·b + c per channel. Threads take pixel ranges.
+// out = x·a + y·b + c per channel (with `mask`: x taken as 0 where mask ≤ 0). Threads take pixel ranges.
 static void affine(const ChanJob* j, int32_t tid, int32_t two) {
   const int32_t C = j->C, C4 = C & ~3;
   const float* a = (const float*)(uintptr_t)j->a;
@@ -78,7 +89,15 @@ static void affine(const ChanJob* j, int32_t tid, int32_t two) {
     const float* x = (const float*)(uintptr_t)j->x + (int64_t)p * C;
     const float* y = (const float*)(uintptr_t)j->y + (int64_t)p * C;
     float* o = (float*)(uintptr_t)j->out + (int64_t)p * C;
-    if (two) {
+    if (two && j->mask) {
+      const float* mk = (const float*)(uintptr_t)j->mask + (int64_t)p * C;
+      for (int32_t c = 0; c < C4; c += 4) {
+        const v128_t xv = wasm_v128_and(wasm_v128_load(x + c), wasm_f32x4_gt(wasm_v128_load(mk + c), zero));
+        const v128_t v = MADD(xv, wasm_v128_load(a + c), wasm_v128_load(cc + c));
+        wasm_v128_store(o + c, MADD(wasm_v128_load(y + c), wasm_v128_load(b + c), v));
+      }
+      for (int32_t c = C4; c < C; c++) o[c] = (mk[c] > 0.f ? x[c] : 0.f) * a[c] + y[c] * b[c] + cc[c];
+    } else if (two) {
       for (int32_t c = 0; c < C4; c += 4) {
         const v128_t v = MADD(wasm_v128_load(x + c), wasm_v128_load(a + c), wasm_v128_load(cc + c));
         wasm_v128_store(o + c, MADD(wasm_v128_load(y + c), wasm_v128_load(b + c), v));

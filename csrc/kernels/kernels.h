@@ -47,6 +47,7 @@ typedef struct {
   int32_t x, y, out;      // tensors (byte addresses); out unused by CHANNEL_SUMS
   int32_t a, b, c;        // per-channel [C] vectors
   int32_t scratch;        // int32[nThreads·3] per-thread buffers, as the GEMM job's
+  int32_t mask;           // optional [P, C]: where it is ≤ 0, x counts as 0 (a fused ReLU's gradient)
 } ChanJob;
 
 // Max-pool gradient job (pool.c): x [N, H, W, C], dy [N, OH, OW, C] → dx [N, H, W, C].

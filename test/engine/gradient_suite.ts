@@ -182,6 +182,24 @@ export function gradientSuite(backend: 'cpu' | 'wasm'): void {
       tf.dispose([labels, logits, value, grad, none, zero, zeroLoss, far, farLabels]);
     });
 
+    it.each([true, false])('batchNorm with the ReLU fused (training %s) equals batchNorm then ReLU: value and gradients', (training) => {
+      const shape: [number, number, number, number] = [2, 5, 6, 7];
+      const x = tf.tensor4d(rand(2 * 5 * 6 * 7, 11), shape);
+      const gamma = tf.tensor1d(rand(7, 12).map((v) => v + 1.5)); const beta = tf.tensor1d(rand(7, 13));
+      const mean = tf.tensor1d(rand(7, 14)); const variance = tf.tensor1d(rand(7, 15).map((v) => v + 1.2));
+      const r = tf.tensor(rand(2 * 5 * 6 * 7, 16), shape);
+      const run = (fused: boolean) => tf.valueAndGrads((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const o = { gamma: g as tf.Tensor1D, beta: b as tf.Tensor1D, mean, variance, training };
+        const bn = batchNorm(xx as tf.Tensor4D, { ...o, relu: fused });
+        [bn.batchMean, bn.batchVarUnbiased].forEach((t) => t?.dispose());
+        return tf.sum(tf.mul(fused ? bn.y : tf.relu(bn.y), r));
+      })([x, gamma, beta]);
+      const a = run(true); const b = run(false);
+      expect(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0])).toBeLessThan(1e-4);
+      a.grads.forEach((g, i) => expect(relError(g.dataSync(), b.grads[i].dataSync()), `grad ${i}`).toBeLessThan(1e-5));
+      tf.dispose([x, gamma, beta, mean, variance, r, a.value, b.value, ...a.grads, ...b.grads]);
+    });
+
     const MM_CASES: Array<[string, number[], number[], boolean, boolean]> = [
       ['2-D', [5, 4], [4, 3], false, false],
       ['2-D A·Bᵀ', [5, 4], [3, 4], false, true],

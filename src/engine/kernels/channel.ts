@@ -53,12 +53,13 @@ export function channelMoments(x: tf.Tensor): { mean: tf.Tensor1D; variance: tf.
 /**
  * Batch norm's forward map with the given statistics: a = γ/√(σ² + ε), y = x·a + (β − μ·a), one
  * pass over x; the [C]-sized arithmetic is done in float64 inside the kernel (about ten fewer tiny
- * kernels per BN). Returns y with a and 1/√(σ² + ε) for the gradient, or undefined.
+ * kernels per BN); `relu`: then max(·, 0) in the same pass. Returns y with a and 1/√(σ² + ε) for
+ * the gradient, or undefined.
  */
-export function batchNormApply(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, eps: number):
-  { y: tf.Tensor; a: tf.Tensor1D; invStd: tf.Tensor1D } | undefined {
+export function batchNormApply(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, eps: number,
+  relu = false): { y: tf.Tensor; a: tf.Tensor1D; invStd: tf.Tensor1D } | undefined {
   if (!usable(x, gamma, beta, mean, variance)) return undefined;
-  const [y, a, invStd] = run(BN_APPLY, { x, gamma, beta, mean, variance }, { eps }) as tf.Tensor[];
+  const [y, a, invStd] = run(BN_APPLY, { x, gamma, beta, mean, variance }, { eps, relu }) as tf.Tensor[];
   return { y, a: a as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
 }
 
@@ -66,12 +67,13 @@ export function batchNormApply(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
  * Batch norm's gradient (norm.ts has the formulas): with batch statistics
  * dx = dy·a + x·k + k0, k = −a·invStd·Σdy·x̂/m, k0 = −a·Σdy/m − μ·k; otherwise dx = dy·a; and
  * dγ = Σdy·x̂ = (Σdy·x − μ·Σdy)·invStd, dβ = Σdy. Two passes (the sums, then dx), sums in
- * float64, the [C]-sized arithmetic inside the kernel. Or undefined.
+ * float64, the [C]-sized arithmetic inside the kernel. With `reluOut` (the output of a fused BN +
+ * ReLU) dy is first masked by reluOut > 0, in the same passes. Or undefined.
  */
-export function batchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invStd: tf.Tensor, a: tf.Tensor, batchStats: boolean):
-  { dx: tf.Tensor; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } | undefined {
-  if (!usable(dy, x, mean, invStd, a)) return undefined;
-  const [dx, dGamma, dBeta] = run(BN_GRAD, { dy, x, mean, invStd, a }, { batchStats }) as tf.Tensor[];
+export function batchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invStd: tf.Tensor, a: tf.Tensor, batchStats: boolean,
+  reluOut?: tf.Tensor): { dx: tf.Tensor; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } | undefined {
+  if (!usable(dy, x, mean, invStd, a, ...(reluOut ? [reluOut] : []))) return undefined;
+  const [dx, dGamma, dBeta] = run(BN_GRAD, reluOut ? { dy, x, mean, invStd, a, reluOut } : { dy, x, mean, invStd, a }, { batchStats }) as tf.Tensor[];
   return { dx, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
 }
 
@@ -144,14 +146,15 @@ export function registerChannelKernels(rt: KernelRuntime): void {
       const r = 1 / Math.sqrt(v[i] + eps);
       iv[i] = r; av[i] = g[i] * r; sv[i] = bt[i] - mu[i] * av[i];
     }
-    rt.affine(p, c, addr(b, x), addr(b, a), addr(b, shift), addr(b, y));
+    rt.affine(p, c, addr(b, x), addr(b, a), addr(b, shift), addr(b, y), Boolean((attrs as unknown as { relu?: boolean }).relu));
     b.disposeData(shift.dataId);
     return [y, a, invStd];
   });
-  reg(BN_GRAD, (b, { inputs: { dy, x, mean, invStd, a }, attrs }) => {
+  reg(BN_GRAD, (b, { inputs: { dy, x, mean, invStd, a, reluOut }, attrs }) => {
     const [p, c] = dims(x);
     const batchStats = Boolean((attrs as unknown as { batchStats: boolean }).batchStats);
-    const [s, sp] = rt.channelSums(p, c, 'sumprod', addr(b, dy), addr(b, x));
+    const mask = reluOut ? addr(b, reluOut) : 0;
+    const [s, sp] = rt.channelSums(p, c, 'sumprod', addr(b, dy), addr(b, x), mask);
     const dGamma = b.makeOutput([c], 'float32');
     const dBeta = b.makeOutput([c], 'float32');
     const k = b.makeOutput([c], 'float32');
@@ -165,7 +168,7 @@ export function registerChannelKernels(rt: KernelRuntime): void {
       kv[i] = ki;
       k0v[i] = batchStats ? -av[i] * s[i] / p - mu[i] * ki : 0;
     }
-    rt.affine2(p, c, addr(b, dy), addr(b, x), addr(b, a), addr(b, k), addr(b, k0), addr(b, dx));
+    rt.affine2(p, c, addr(b, dy), addr(b, x), addr(b, a), addr(b, k), addr(b, k0), addr(b, dx), mask);
     b.disposeData(k.dataId);
     b.disposeData(k0.dataId);
     return [dx, dGamma, dBeta];
