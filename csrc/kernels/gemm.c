@@ -276,19 +276,10 @@ static void tile(const Job* j, int32_t kb, const float* pa, const float* pb, flo
 }
 
 // ---------------------------------------------------------------------------------------------
-// Driver: thread `tid` of `nThreads` computes its share of C (a range of NR-column panels when
-// splitN, else of MR-row strips), blocked nc × kc × mc (Goto/BLIS loop order).
+// Driver: blocked nc × kc × mc (Goto/BLIS loop order); threads share the work by chunks.
 
-void gemm_run(const Job* j, int32_t tid) {
-  int32_t m0 = 0, m1 = j->M, n0 = 0, n1 = j->N;
-  if (j->nThreads > 1) {
-    const int32_t unit = j->splitN ? NR : MR;
-    const int32_t total = j->splitN ? j->N : j->M;
-    const int32_t units = (total + unit - 1) / unit;
-    const int32_t lo = (int32_t)((int64_t)units * tid / j->nThreads) * unit;
-    const int32_t hi = min32(total, (int32_t)((int64_t)units * (tid + 1) / j->nThreads) * unit);
-    if (j->splitN) { n0 = lo; n1 = hi; } else { m0 = lo; m1 = hi; }
-  }
+// C over rows m0..m1 and columns n0..n1, with thread `tid`'s packing buffers.
+static void gemmRange(const Job* j, int32_t tid, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
   if (m0 >= m1 || n0 >= n1) return;
   const int32_t* sc = (const int32_t*)(uintptr_t)j->scratch + 3 * tid;
   float* pA = (float*)(uintptr_t)sc[0];
@@ -317,6 +308,28 @@ void gemm_run(const Job* j, int32_t tid) {
         }
       }
     }
+  }
+}
+
+// Thread `tid` of `nThreads`: takes chunks of whichever dimension the caller split (MR-row strips
+// or NR-column panels), four chunks per thread, until none is left. Each chunk packs its own copy
+// of the other operand: under 1% more packing for R101's shapes.
+void gemm_run(const Job* j, int32_t tid) {
+  if (j->nThreads <= 1) {
+    gemmRange(j, tid, 0, j->M, 0, j->N);
+    return;
+  }
+  const int32_t unit = j->splitN ? NR : MR;
+  const int32_t total = j->splitN ? j->N : j->M;
+  const int32_t units = (total + unit - 1) / unit;
+  const int32_t chunks = min32(units, 4 * j->nThreads);
+  for (;;) {
+    const int32_t c = __atomic_fetch_add((int32_t*)&j->next, 1, __ATOMIC_RELAXED);
+    if (c >= chunks) break;
+    const int32_t lo = (int32_t)((int64_t)units * c / chunks) * unit;
+    const int32_t hi = min32(total, (int32_t)((int64_t)units * (c + 1) / chunks) * unit);
+    if (j->splitN) gemmRange(j, tid, 0, j->M, lo, hi);
+    else gemmRange(j, tid, lo, hi, 0, j->N);
   }
 }
 

@@ -39,6 +39,9 @@ typedef struct {
   // C_SCATTER: GEMM row m = pixel (n, oh, ow) of the [gN, gOH, gOW] grid goes to row
   // (n·cH + oh·cS)·cW + ow·cS of C.
   int32_t cH, cW, cS;
+  // next chunk to take (threads take chunks of the split dimension with an atomic add: a thread
+  // that the OS holds up does less, instead of making the others wait); the caller writes 0
+  int32_t next;
 } Job;
 
 // Per-channel job over x [P, C] (channels innermost, NHWC flattened): see channel.c.

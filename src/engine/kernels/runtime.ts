@@ -23,7 +23,7 @@ export interface GemmJob {
 const FIELDS = [
   'op', 'M', 'N', 'K', 'beta', 'aKind', 'aPtr', 'lda', 'bKind', 'bPtr', 'ldb', 'bTapK', 'cKind', 'cPtr', 'ldc',
   'gN', 'gH', 'gW', 'gC', 'gOH', 'gOW', 'gKH', 'gKW', 'gSH', 'gSW', 'gOffH', 'gOffW', 'gStepH', 'gStepW',
-  'nThreads', 'splitN', 'mc', 'kc', 'nc', 'scratch', 'cH', 'cW', 'cS',
+  'nThreads', 'splitN', 'mc', 'kc', 'nc', 'scratch', 'cH', 'cW', 'cS', 'next',
 ] as const;
 const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 
