@@ -160,7 +160,21 @@ static void sgd(const ChanJob* j, int32_t tid) {
   }
 }
 
+// ADD_RELU: out = max(x + y, 0) over P elements taken flat (a residual block's sum and ReLU).
+static void addRelu(const ChanJob* j, int32_t tid) {
+  const float* x = (const float*)(uintptr_t)j->x;
+  const float* y = (const float*)(uintptr_t)j->y;
+  float* o = (float*)(uintptr_t)j->out;
+  const int32_t lo = first(j, tid), hi = first(j, tid + 1);
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  int32_t i = lo;
+  for (; i + 4 <= hi; i += 4)
+    wasm_v128_store(o + i, wasm_f32x4_pmax(wasm_f32x4_add(wasm_v128_load(x + i), wasm_v128_load(y + i)), zero));
+  for (; i < hi; i++) { const float v = x[i] + y[i]; o[i] = v < 0.f ? 0.f : v; }
+}
+
 void channel_run(const ChanJob* j, int32_t tid) {
+  if (j->op == OP_ADD_RELU) { addRelu(j, tid); return; }
   if (j->op == OP_CHANNEL_SUMS) channelSums(j, tid);
   else if (j->op == OP_RELU_GRAD) reluGrad(j, tid);
   else if (j->op == OP_SGD) sgd(j, tid);

@@ -19,7 +19,7 @@ enum { B_DENSE = 0, B_DENSE_T = 1, B_TAP_T = 2 };
 enum { C_DENSE = 0, C_SCATTER = 1 };
 
 // Every job starts with its operation (src/engine/kernels/runtime.ts writes the same layouts).
-enum { OP_GEMM = 0, OP_CHANNEL_SUMS = 1, OP_AFFINE = 2, OP_AFFINE2 = 3, OP_RELU_GRAD = 4, OP_SGD = 5, OP_MAXPOOL_GRAD = 6 };
+enum { OP_GEMM = 0, OP_CHANNEL_SUMS = 1, OP_AFFINE = 2, OP_AFFINE2 = 3, OP_RELU_GRAD = 4, OP_SGD = 5, OP_MAXPOOL_GRAD = 6, OP_ADD_RELU = 7 };
 
 // GEMM job: int32 fields at a caller-supplied address.
 typedef struct {

@@ -7,6 +7,6 @@ setEnginePlatform(nodePlatform);
 export { initEngine, engineInfo, exitEngine } from './init.js';
 export type { EngineInfo, EngineOptions, BackendName } from './init.js';
 export {
-  conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul, sgdUpdate,
+  conv2d, resizeBilinear, resizeNearestLabels, batchNorm, groupNorm, softmaxCrossEntropy, matmul, sgdUpdate, addRelu,
 } from './ops.js';
 export type { Conv2dOptions, BatchNormOptions, BatchNormResult } from './ops.js';

@@ -2,6 +2,7 @@
 // stock TF.js gets wrong or cannot compute (dilated conv, half-pixel resize; docs/design/engine.md).
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../util/errors.js';
+import { addReluKernel, reluGrad } from './kernels/channel.js';
 
 export interface Conv2dOptions {
   /** @default 1 */ stride?: number;
@@ -40,3 +41,25 @@ export type { BatchNormOptions, BatchNormResult } from './norm.js';
 export { softmaxCrossEntropy } from './cross_entropy.js';
 export { matmul } from './matmul.js';
 export { sgdUpdate, sumSquares } from './kernels/channel.js';
+
+/**
+ * max(a + b, 0) — a residual block's sum and ReLU — as one differentiable op: one pass each way
+ * with plca's wasm kernels, and only the output is kept for the gradient (Add then ReLU keeps
+ * the sum as well). Elsewhere the same with tfjs ops.
+ */
+export function addRelu(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
+  check(tf.util.arraysEqual(a.shape, b.shape), 'addRelu', `shapes differ: [${a.shape}] and [${b.shape}]`);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const value = addReluKernel(x, y) ?? tf.relu(tf.add(x, y));
+    save([value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = reluGrad(dy, saved[0]) ?? tf.mul(dy, tf.step(saved[0]));
+        return [g, tf.clone(g)];
+      },
+    };
+  });
+  return f(a, b) as tf.Tensor4D;
+}

@@ -3,7 +3,7 @@
 // otherwise), the resize adjoint identity, matmul against plain loops, and no tensor leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, conv2d, resizeBilinear, batchNorm, softmaxCrossEntropy, matmul } from '../../src/engine/index.js';
+import { initEngine, conv2d, resizeBilinear, batchNorm, softmaxCrossEntropy, matmul, addRelu } from '../../src/engine/index.js';
 import { convGeometry, convInputGrad, convFilterGrad } from '../../src/engine/conv_grad.js';
 import { expectClose, expectNoLeak, relError } from '../helpers/expect_tensors.js';
 
@@ -198,6 +198,15 @@ export function gradientSuite(backend: 'cpu' | 'wasm'): void {
       expect(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0])).toBeLessThan(1e-4);
       a.grads.forEach((g, i) => expect(relError(g.dataSync(), b.grads[i].dataSync()), `grad ${i}`).toBeLessThan(1e-5));
       tf.dispose([x, gamma, beta, mean, variance, r, a.value, b.value, ...a.grads, ...b.grads]);
+    });
+
+    it('addRelu: max(a + b, 0) with its gradient, as Add then ReLU', () => {
+      const a = randT([2, 4, 5, 6], 31); const b = randT([2, 4, 5, 6], 32); const r = randT([2, 4, 5, 6], 33);
+      const fused = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(addRelu(x as tf.Tensor4D, y as tf.Tensor4D), r)))([a, b]);
+      const plain = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.add(x, y)), r)))([a, b]);
+      expect(Math.abs(fused.value.dataSync()[0] - plain.value.dataSync()[0])).toBeLessThan(1e-5);
+      fused.grads.forEach((g, i) => expectClose(g.dataSync(), plain.grads[i].dataSync(), 1e-6, `grad ${i}`));
+      tf.dispose([a, b, r, fused.value, plain.value, ...fused.grads, ...plain.grads]);
     });
 
     const MM_CASES: Array<[string, number[], number[], boolean, boolean]> = [

@@ -24,6 +24,7 @@ const BN_GRAD = 'PlcaBatchNormGrad';
 const RELU_GRAD = 'PlcaReluGrad';
 const SGD = 'PlcaSgdUpdate';
 const SUM_SQUARES = 'PlcaSumSquares';
+const ADD_RELU = 'PlcaAddRelu';
 
 /** The runtime when the kernels can take these tensors (float32 on wasm, channel count in range). */
 function usable(...ts: tf.Tensor[]): KernelRuntime | undefined {
@@ -81,6 +82,12 @@ export function batchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invS
 export function sumSquares(x: tf.Tensor): tf.Scalar | undefined {
   if (!usable(x)) return undefined;
   return run(SUM_SQUARES, { x }) as tf.Scalar;
+}
+
+/** max(a + b, 0) in one pass (a residual block's sum and ReLU); or undefined. */
+export function addReluKernel(a: tf.Tensor, b: tf.Tensor): tf.Tensor | undefined {
+  if (!usableFlat(a, b) || !tf.util.arraysEqual(a.shape, b.shape)) return undefined;
+  return run(ADD_RELU, { a, b }) as tf.Tensor;
 }
 
 /** ReLU's gradient dy·[x > 0] in one pass; or undefined. */
@@ -172,6 +179,11 @@ export function registerChannelKernels(rt: KernelRuntime): void {
     b.disposeData(k.dataId);
     b.disposeData(k0.dataId);
     return [dx, dGamma, dBeta];
+  });
+  reg(ADD_RELU, (b, { inputs: { a, b: bb } }) => {
+    const out = b.makeOutput(a.shape, 'float32');
+    rt.addRelu(tf.util.sizeFromShape(a.shape), addr(b, a), addr(b, bb), addr(b, out));
+    return out;
   });
   reg(SUM_SQUARES, (b, { inputs: { x } }) => {
     const [p, c] = dims(x);

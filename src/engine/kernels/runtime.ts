@@ -28,7 +28,7 @@ const FIELDS = [
 const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 
 /** Operations (the C enum; every job starts with one). */
-const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4; const OP_SGD = 5; const OP_MAXPOOL_GRAD = 6;
+const OP_GEMM = 0; const OP_CHANNEL_SUMS = 1; const OP_AFFINE = 2; const OP_AFFINE2 = 3; const OP_RELU_GRAD = 4; const OP_SGD = 5; const OP_MAXPOOL_GRAD = 6; const OP_ADD_RELU = 7;
 /** The per-channel job (`ChanJob` in kernels.h). */
 const CHAN_FIELDS = ['op', 'nThreads', 'P', 'C', 'mode', 'x', 'y', 'out', 'a', 'b', 'c', 'scratch', 'mask'] as const;
 const CF = Object.fromEntries(CHAN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CHAN_FIELDS)[number], number>;
@@ -144,6 +144,11 @@ export class KernelRuntime {
   /** out = x·a + y·b + c per channel (with `mask`: x taken as 0 where mask ≤ 0). */
   affine2(p: number, ch: number, x: number, y: number, a: number, b: number, c: number, out: number, mask = 0): void {
     this.channelJob(OP_AFFINE2, p, ch, 0, { x, y, a, b, c, out, mask });
+  }
+
+  /** out = max(x + y, 0) over n elements. */
+  addRelu(n: number, x: number, y: number, out: number): void {
+    this.channelJob(OP_ADD_RELU, n, 1, 0, { x, y, out });
   }
 
   /** out = dy where x > 0, else 0, over n elements (ReLU's gradient). */

@@ -7,6 +7,7 @@ import {
   applyConv, applyNorm, convNormRelu, convOut, type ConvSpec, type ForwardCtx, type ModelPlan,
   type NormKind, type NormSpec,
 } from '../module.js';
+import { addRelu } from '../../engine/ops.js';
 import { pushConv, type ConvWork } from '../conv_work.js';
 
 export interface ResNetArch {
@@ -119,7 +120,7 @@ function applyBlock(ctx: ForwardCtx, b: BlockSpec, x: tf.Tensor4D): tf.Tensor4D 
   });
   const ds = b.downsample;
   const identity = ds ? tf.tidy(() => applyNorm(ctx, ds.norm, applyConv(ctx, ds.conv, x))) : x;
-  const y = tf.tidy(() => tf.relu(tf.add(main, identity)) as tf.Tensor4D);
+  const y = tf.tidy(() => addRelu(main, identity)); // sum and ReLU in one op, only y kept for the gradient
   main.dispose();
   if (identity !== x) identity.dispose();
   return y;
