@@ -67,7 +67,11 @@ const minicitySchema = z.strictObject({
   valImages: posInt.default(200),
   /** Image size [H, W]. @default [64, 128] */
   size: size2.default([64, 128]),
-  /** A JSON file of target style and scene overrides (`plca demo --target-style`); null: the style at targetGap. */
+  /**
+   * The target style: a shift preset's name (camera, camera_dark, night, fog, overexposed, colour_cast,
+   * sensor, busy_streets, night_busy_sensor; src/minicity/shifts.ts) or a JSON file of target style and
+   * scene overrides (`plca demo --target-style`); null: the camera style at targetGap.
+   */
   targetStyle: z.string().min(1).nullable().default(null),
 });
 

@@ -18,6 +18,7 @@ import {
   ABLATION_ARMS, armCommand, armConfig, DEMO_ARMS, findArms, miniCitySettings, settingsOverrides, weightingName, type ArmSpec, type MiniCityRunOptions,
 } from './arms.js';
 import { runArmInChild } from './arm_process.js';
+import { styleArg } from './style_arg.js';
 import { DEMO_CLASS_NAMES } from './results.js';
 import { armDir, runArm, type ArmResult } from './run_arm.js';
 
@@ -97,7 +98,7 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
   const log = o.log ?? ((l: string) => console.log(l));
   const jobs0 = Math.max(1, o.jobs ?? 1);
   const threads = o.threads ?? (jobs0 > 1 ? Math.max(1, Math.floor(cpus().length / jobs0)) : undefined);
-  const overridesOf = (seed: number) => settingsOverrides(miniCitySettings({ ...o, threads, targetStyle: o.targetStyle && resolve(o.targetStyle) }, seed));
+  const overridesOf = (seed: number) => settingsOverrides(miniCitySettings({ ...o, threads, targetStyle: o.targetStyle && styleArg(o.targetStyle) }, seed));
   const out = o.out ? resolve(o.out) : undefined;
   if (out) mkdirSync(out, { recursive: true });
   const parent = out ?? resolve('runs', 'bench-minicity');

@@ -21,6 +21,7 @@ import { mosaicPng } from './mosaic.js';
 import { renderReport } from './report.js';
 import { DEMO_CLASS_NAMES, formatComparison, summarize, type DemoResults, type DemoSettings } from './results.js';
 import { runArmInChild } from './arm_process.js';
+import { styleArg } from './style_arg.js';
 import { armDir, runArm, type ArmResult, type ArmRunOptions } from './run_arm.js';
 
 export interface DemoProgress {
@@ -125,7 +126,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   const seed = opts.seed ?? 0;
   const jobs = Math.max(1, Math.min(opts.jobs ?? Math.min(2, cpus().length), DEMO_ARMS.length));
   const threads = opts.threads ?? (jobs > 1 ? Math.max(1, Math.floor(cpus().length / jobs)) : undefined);
-  const overrides = settingsOverrides(miniCitySettings({ ...opts, threads, targetStyle: opts.targetStyle && resolve(opts.targetStyle) }, seed));
+  const overrides = settingsOverrides(miniCitySettings({ ...opts, threads, targetStyle: opts.targetStyle && styleArg(opts.targetStyle) }, seed));
   // Both arms' configs resolve before any work: a bad override or style file fails here.
   const cfgs = await Promise.all(DEMO_ARMS.map((arm) => armConfig(arm, overrides)));
   const cfg = cfgs[DEMO_ARMS.findIndex((a) => a.key === 'plca')];

@@ -17,6 +17,11 @@ export {
   DEFAULT_GAP_K, lerpParams, targetStyle, targetScene, domainParams, applyOverride, parseTargetOverride,
 } from './target.js';
 export { readTargetOverrideFile } from './target_file.js';
+export {
+  SHIFT_PRESETS, SHIFT_NAMES, isShiftName, looksLikeShiftName, shiftPreset, resolveTargetStyle,
+} from './shifts.js';
+export type { ShiftName } from './shifts.js';
+export { jpegArtefacts } from './jpeg.js';
 export { sampleLayout } from './layout.js';
 export type { SceneLayout, SceneObject, Part, PartRole, ObjectKind } from './layout.js';
 export {

@@ -107,6 +107,8 @@ export interface StyleParams {
   vignette: number;
   /** Sky blend toward the haze colour (0 = clear). */
   skyHaze: number;
+  /** JPEG-like block compression artefacts, strength in [0, 1] (0 = none; jpeg.ts). */
+  jpeg: number;
   /** Brightness of windows and tyres relative to their object. */
   detailDark: number;
   palette: Palette;
@@ -188,6 +190,7 @@ export const STYLE_SRC: StyleParams = {
   castJit: 0,
   vignette: 0,
   skyHaze: 0,
+  jpeg: 0,
   detailDark: 0.45,
   palette: DEFAULT_PALETTE,
 };
@@ -266,6 +269,7 @@ const styleFields = {
   castJit: unit,
   vignette: unit,
   skyHaze: unit,
+  jpeg: unit,
   detailDark: unit,
 };
 

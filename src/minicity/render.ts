@@ -1,7 +1,8 @@
 /**
  * The style's image pipeline after painting (prototype §1 "Rendering", steps 3–8): saturation,
  * per-class two-scale value-noise texture, Gaussian blur, contrast/gamma/gain/colour cast with
- * per-image jitter, vignetting, additive Gaussian noise; then quantisation to uint8. Every step
+ * per-image jitter, vignetting, additive Gaussian noise; then quantisation to uint8, and
+ * JPEG-like block artefacts when the style asks (jpeg.ts). Every step
  * acts on all classes alike or by a per-class amplitude; none moves colours between classes.
  * Steps whose strength is zero are skipped and draw no random numbers.
  */
@@ -10,6 +11,7 @@ import type { StyleParams, TextureFactors } from './params.js';
 import { TRAIN_ID, MINICITY_CLASSES } from './classes.js';
 import type { Canvas } from './paint.js';
 import { valueNoise, addGaussianNoise, scratch } from './noise.js';
+import { jpegArtefacts } from './jpeg.js';
 
 /** Value-noise cell sizes in px: a coarse blotch scale and a fine grain scale. */
 const TEX_SCALES: readonly [number, number] = [7, 2.5];
@@ -20,7 +22,9 @@ export function renderCanvas(cv: Canvas, style: StyleParams, rng: Rng): Uint8Arr
   saturate(cv.rgb, style.sat);
   if (style.tex > 0) texture(cv, style.tex, style.texFactors, rng);
   if (style.blur > 0.05) gaussianBlur(cv, style.blur);
-  return finish(cv, style, rng);
+  const out = finish(cv, style, rng);
+  if (style.jpeg > 0) jpegArtefacts(out, cv.width, cv.height, style.jpeg);
+  return out;
 }
 
 /** Scales chroma around the luma (Rec. 601 weights). */

@@ -70,7 +70,7 @@ function clampStyle(s: StyleParams): StyleParams {
     sat: c0(s.sat), instJitter: c0(s.instJitter), objJitter: c0(s.objJitter), tex: c0(s.tex),
     noise: c0(s.noise), blur: c0(s.blur), gain: c0(s.gain), gainJit: c01(s.gainJit), contrast: c0(s.contrast),
     gamma: Math.max(0.05, s.gamma), castJit: c01(s.castJit), vignette: c01(s.vignette),
-    skyHaze: c01(s.skyHaze), detailDark: c01(s.detailDark),
+    skyHaze: c01(s.skyHaze), jpeg: c01(s.jpeg), detailDark: c01(s.detailDark),
     cast: s.cast.map(c0) as StyleParams['cast'],
   };
 }

@@ -3,8 +3,8 @@
  * evaluation set, with nothing but generated data: the MiniCity branches of streams.ts and
  * val.ts, without Node (the web app trains and scores through them too). A domain's split names
  * one of the benchmark's four sets, drawn from MINICITY_DEFAULTS' fixed seeds at
- * `data.minicity`'s size, count and style gap (and its target style file, when given: read by
- * the caller's `readStyle`), so the data is the same for every training seed; only order and
+ * `data.minicity`'s size, count and style gap (and its target style: a shift preset by name, or
+ * a file read by the caller's `readStyle`), so the data is the same for every training seed; only order and
  * flips follow the seed.
  */
 import type { ResolvedConfig } from '../config/schema.js';
@@ -13,6 +13,7 @@ import type { EvalSample } from '../eval/evaluator.js';
 import { createMiniCityStream } from '../minicity/batch_stream.js';
 import { generateSet, MINICITY_DEFAULTS, setSample, type MiniCitySet } from '../minicity/generator.js';
 import type { TargetOverride } from '../minicity/params.js';
+import { looksLikeShiftName, shiftPreset } from '../minicity/shifts.js';
 import { PlcaError } from '../util/errors.js';
 import { headClasses, labelsToHead, trainIdToHeadLut } from './classes.js';
 import { ConfiguredStream } from './configured_stream.js';
@@ -52,12 +53,13 @@ export function generateMiniCitySet(data: ResolvedConfig['data'], split: string,
   }
   const m = data.minicity;
   const styleFile = spec.domain === 'target' ? m.targetStyle : null;
-  if (styleFile !== null && readStyle === undefined) {
+  if (styleFile !== null && !looksLikeShiftName(styleFile) && readStyle === undefined) {
     throw new PlcaError('PLCA_CONFIG_INVALID', `data.minicity.targetStyle "${styleFile}" is a file, and files cannot be read here`, {
       hint: 'set data.minicity.targetStyle to null, or run in Node (plca train)',
     });
   }
-  const override = styleFile === null ? undefined : readStyle!(styleFile);
+  // A bare word is a shift preset (src/minicity/shifts.ts), anything else a file.
+  const override = styleFile === null ? undefined : looksLikeShiftName(styleFile) ? shiftPreset(styleFile) : readStyle!(styleFile);
   const opts = {
     count: m[spec.count], seed: MINICITY_DEFAULTS.seeds[spec.seed], domain: spec.domain, k: m.targetGap,
     height: m.size[0], width: m.size[1], targetStyleOverride: override,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readTargetOverrideFile, type MiniCitySet } from '../minicity/index.js';
+import { readTargetOverrideFile, looksLikeShiftName, shiftPreset, type MiniCitySet } from '../minicity/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { generateMiniCitySet } from './minicity_data.js';
 
@@ -21,9 +21,11 @@ export function miniCitySet(data: ResolvedConfig['data'], split: string, where: 
 
 /**
  * What a config's MiniCity data depends on beyond the config itself: the content of its target
- * style file (sha-256, 16 hex digits), or null without one. Stored results use it to tell runs apart.
+ * style file or shift preset (sha-256, 16 hex digits), or null without one. Stored results use it to tell runs apart.
  */
 export function miniCityStyleDigest(data: ResolvedConfig['data']): string | null {
   const f = data.minicity.targetStyle;
-  return f === null ? null : createHash('sha256').update(readFileSync(f)).digest('hex').slice(0, 16);
+  if (f === null) return null;
+  const content = looksLikeShiftName(f) ? JSON.stringify(shiftPreset(f)) : readFileSync(f);
+  return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }

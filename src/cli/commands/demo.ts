@@ -11,6 +11,7 @@ import type { CommandSpec } from '../command.js';
 import { addCommonOptions, parseInteger, type CommonOptions } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { printJson, requirePath, userPath } from './shared.js';
+import { looksLikeShiftName, shiftPreset, SHIFT_NAMES } from '../../minicity/shifts.js';
 
 interface MiniCityOptions extends CommonOptions {
   quick?: boolean;
@@ -34,7 +35,7 @@ function parseGap(value: string): number {
 function addMiniCityOptions(cmd: Parameters<CommandSpec['configure']>[0]): void {
   cmd.option('--quick', '120 updates on 300 images per domain: about 2 minutes instead of about 7 on 2 cores');
   cmd.option('--k <gap>', 'target style gap, 0 = source-like (data.minicity.targetGap)', parseGap);
-  cmd.option('--target-style <file>', 'JSON overrides of the target style and scene parameters (data.minicity.targetStyle)');
+  cmd.option('--target-style <name|file>', `a shift preset (${SHIFT_NAMES.join(', ')}) or a JSON file of target style and scene overrides (data.minicity.targetStyle)`);
   cmd.option('--steps <n>', 'updates per training run (train.maxIters and train.polyHorizon)', parseInteger('--steps', 1));
   cmd.option('--train-images <n>', 'source and target training images each (data.minicity.trainImages)', parseInteger('--train-images', 1));
   cmd.option('--val-images <n>', 'source and target validation images each (data.minicity.valImages)', parseInteger('--val-images', 1));
@@ -45,7 +46,9 @@ function addMiniCityOptions(cmd: Parameters<CommandSpec['configure']>[0]): void 
 }
 
 function commonSettings(io: CliIo, o: MiniCityOptions) {
-  const targetStyle = o.targetStyle === undefined ? undefined : requirePath(io, o.targetStyle, 'file', 'target style file');
+  // A bare word is a shift preset (checked here, so a misspelt name fails before any work); else a file.
+  const targetStyle = o.targetStyle === undefined ? undefined
+    : looksLikeShiftName(o.targetStyle) ? (shiftPreset(o.targetStyle), o.targetStyle) : requirePath(io, o.targetStyle, 'file', 'target style file');
   const sizes = o.trainImages !== undefined || o.valImages !== undefined ? { train: o.trainImages, val: o.valImages } : undefined;
   return {
     quick: o.quick, k: o.k, targetStyle, steps: o.steps, sizes, batchSize: o.batchSize, weighting: o.weighting,
