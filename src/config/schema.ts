@@ -57,6 +57,30 @@ const normalizationSchema = z.strictObject({
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([1, 1, 1]),
 });
 
+/**
+ * Photometric augmentation of the labelled source stream (src/data/photometric.ts; docs/minicity.md
+ * "Photometric augmentation"): each knob is the largest change, drawn uniformly per image from the
+ * stream's seeded random numbers. All 0 (the default) is off. The target stream is never augmented.
+ */
+const augmentSchema = z.strictObject({
+  /** Gain factor in [1 − b, 1 + b]. @default 0 */
+  brightness: z.number().min(0).max(1).default(0),
+  /** Contrast factor in [1 − c, 1 + c] around the image mean. @default 0 */
+  contrast: z.number().min(0).max(1).default(0),
+  /** Saturation factor in [1 − s, 1 + s] around the luma. @default 0 */
+  saturation: z.number().min(0).max(1).default(0),
+  /** Per-channel gain in [1 − h, 1 + h] (colour casts). @default 0 */
+  colour: z.number().min(0).max(1).default(0),
+  /** Gamma e^u, u uniform in [−g, g]. @default 0 */
+  gamma: z.number().min(0).max(2).default(0),
+  /** Largest Gaussian blur σ in px. @default 0 */
+  blur: z.number().min(0).max(8).default(0),
+  /** Probability that an image is blurred. @default 0.5 */
+  blurProb: z.number().min(0).max(1).default(0.5),
+  /** Largest additive Gaussian noise σ (pixel values in [0, 1]). @default 0 */
+  noise: z.number().min(0).max(0.5).default(0),
+});
+
 /** MiniCity, the embedded procedural benchmark (docs/minicity.md); the defaults are the demo's. */
 const minicitySchema = z.strictObject({
   /** Target style gap k (0 = source-like). @default 0.6 */
@@ -87,6 +111,7 @@ const dataSchema = z.strictObject({
   crop: size2.default([730, 730]),
   /** Random horizontal flip, p = 0.5. */
   flip: z.boolean().default(true),
+  augment: augmentSchema.prefault({}),
   /** Evaluation input size [H, W]; logits are upsampled to the label size. @default [730, 1460] */
   evalSize: size2.default([730, 1460]),
   normalization: normalizationSchema.prefault({}),

@@ -5,6 +5,7 @@
  */
 import { loadSample, type DatasetDescriptor, type LoadOptions, type UnknownLabelReport } from './datasets/common.js';
 import { mulberry32 } from '../util/rng.js';
+import { photometric, photometricActive } from './photometric.js';
 import {
   applyAugment, evalResize, normalizeImage, sampleAugment, type NormalizeMode, type TrainTransformOptions,
 } from './transforms.js';
@@ -58,6 +59,8 @@ export function prepareSample(ds: DatasetDescriptor, job: SampleJob, opts: Pipel
   const rng = mulberry32(job.seed);
   const p = sampleAugment(rng, s.image.width, s.image.height, opts.augment);
   const out = applyAugment(s.image, s.label, p, opts.augment?.ignoreIndex ?? 255);
+  const ph = opts.augment?.photometric;
+  if (photometricActive(ph)) out.image = { ...out.image, data: photometric(out.image.data, out.image.width, out.image.height, ph, rng) };
   return {
     item: job.item, id: s.id, height: p.cropHeight, width: p.cropWidth, image: normalizeImage(out.image, norm),
     label: out.label, labelHeight: out.label ? p.cropHeight : undefined, labelWidth: out.label ? p.cropWidth : undefined, ...report,

@@ -11,6 +11,7 @@
  * PIL's NEAREST. Only the crop window of the resized image is computed: the result is the same
  * as resizing the whole image and cropping, at about half the cost.
  */
+import type { PhotometricOptions } from './photometric.js';
 import { PlcaError } from '../util/errors.js';
 import type { RgbImage } from './image_io.js';
 import { randInt, type Uniform } from '../util/rng.js';
@@ -56,6 +57,8 @@ export interface TrainTransformOptions {
   flipProb?: number;
   /** Label fill for padding. @default 255 */
   ignoreIndex?: number;
+  /** Photometric augmentation after the crop (source streams; photometric.ts). @default none */
+  photometric?: PhotometricOptions;
 }
 
 /** The random draws of one training sample; `sampleAugment` makes them, `applyAugment` uses them. */

@@ -4,6 +4,7 @@ import { initEngine } from '../engine/index.js';
 import { createMiniCityStream, benchmarkStreams, type MiniCityBatchStream } from './batch_stream.js';
 import { generateSet, setSample } from './generator.js';
 import { normalizeImage } from '../data/transforms.js';
+import { NO_PHOTOMETRIC } from '../data/photometric.js';
 import { expectNoLeak } from '../../test/helpers/expect_tensors.js';
 
 const set = generateSet({ count: 10, seed: 3, domain: 'source' });
@@ -101,6 +102,25 @@ describe('MiniCityBatchStream', () => {
       expect(Buffer.from(got[i].images.buffer).equals(Buffer.from(want[i].images.buffer))).toBe(true);
       expect(Buffer.from(got[i].labels!.buffer).equals(Buffer.from(want[i].labels!.buffer))).toBe(true);
     }
+  });
+
+  it('photometric augmentation: changes the pixels, not the labels; same seed same batches; resumes exactly', async () => {
+    const aug = { ...NO_PHOTOMETRIC, brightness: 0.4, contrast: 0.3, colour: 0.1, gamma: 0.3, blur: 1.5, blurProb: 0.5, noise: 0.05 };
+    const plain = await take(createMiniCityStream(set, { batchSize: 4, seed: 9 }), 2);
+    const a = createMiniCityStream(set, { batchSize: 4, seed: 9, photometric: aug });
+    const first = await take(a, 2);
+    expect(Buffer.from(first[0].images.buffer).equals(Buffer.from(plain[0].images.buffer))).toBe(false);
+    // The order and flips of the first batch are drawn before any augmentation, so labels agree.
+    expect(Array.from(first[0].labels!.subarray(0, PX))).toEqual(Array.from(plain[0].labels!.subarray(0, PX)));
+    const again = await take(createMiniCityStream(set, { batchSize: 4, seed: 9, photometric: aug }), 2);
+    expect(Buffer.from(again[1].images.buffer).equals(Buffer.from(first[1].images.buffer))).toBe(true);
+    await take(a, 1);
+    const st = JSON.parse(JSON.stringify(a.state()));
+    const want = await take(a, 2);
+    const b = createMiniCityStream(set, { batchSize: 4, seed: 77, photometric: aug });
+    b.restore(st);
+    const got = await take(b, 2);
+    for (let i = 0; i < 2; i++) expect(Buffer.from(got[i].images.buffer).equals(Buffer.from(want[i].images.buffer))).toBe(true);
   });
 
   it('rejects states of another set and bad options', () => {

@@ -1,12 +1,13 @@
 /**
  * A training `BatchStream` over a generated MiniCity set: a fresh random order each epoch,
- * random horizontal flips, normalisation (x·scale − mean)/std per channel — (x/255 − 0.5)/0.25 by
+ * random horizontal flips, photometric augmentation when asked (source streams), normalisation (x·scale − mean)/std per channel — (x/255 − 0.5)/0.25 by
  * default — and labels only when asked (target batches carry none into training).
  * Everything random comes from one seeded `Rng`, so `state()`/`restore()` resume exactly.
  * Tensors are NHWC.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchStream } from '../data/batch.js';
+import { photometric, photometricActive, type PhotometricOptions } from '../data/photometric.js';
 import { PlcaError } from '../util/errors.js';
 import { Rng, isRngState, type RngState } from '../util/rng.js';
 import type { MiniCitySet } from './generator.js';
@@ -25,6 +26,8 @@ export interface MiniCityStreamOptions {
   normalize?: MiniCityNormalization | false;
   /** Attach int32 train-id labels. @default true */
   withLabels?: boolean;
+  /** Photometric augmentation of each image (src/data/photometric.ts), drawn from the stream's Rng. @default none */
+  photometric?: PhotometricOptions;
 }
 
 /** The normalisation of `MiniCityStreamOptions.normalize`; numbers apply to all three channels. */
@@ -75,6 +78,7 @@ export class MiniCityBatchStream implements BatchStream {
   private readonly set: MiniCitySet;
   private readonly flip: boolean;
   private readonly withLabels: boolean;
+  private readonly photometric: PhotometricOptions | undefined;
   private readonly luts: [Float32Array, Float32Array, Float32Array];
   /** source channel of each output channel */
   private readonly channels: [number, number, number];
@@ -97,6 +101,7 @@ export class MiniCityBatchStream implements BatchStream {
     this.batchSize = bs;
     this.flip = opts.flip ?? true;
     this.withLabels = opts.withLabels ?? true;
+    this.photometric = photometricActive(opts.photometric) ? opts.photometric : undefined;
     this.rng = new Rng(opts.seed ?? 0);
     this.startEpoch();
   }
@@ -138,18 +143,25 @@ export class MiniCityBatchStream implements BatchStream {
   private copySample(idx: number, b: number, flip: boolean, images: Float32Array, labels?: Int32Array): void {
     const { width: W, height: H } = this.set;
     const px = W * H;
-    const src = this.set.images;
+    let src = this.set.images;
+    let base = idx * px;
+    if (this.photometric) {
+      // Drawn after the flip, from the same Rng: state() covers it, so a resume is exact.
+      src = photometric(src.subarray(3 * base, 3 * (base + px)), W, H, this.photometric, () => this.rng.next());
+      base = 0;
+    }
     const lab = this.set.labels;
     const [l0, l1, l2] = this.luts;
     const [c0, c1, c2] = this.channels;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        const s = idx * px + y * W + (flip ? W - 1 - x : x);
+        const xs = flip ? W - 1 - x : x;
+        const s = base + y * W + xs;
         const d = b * px + y * W + x;
         images[3 * d] = l0[src[3 * s + c0]];
         images[3 * d + 1] = l1[src[3 * s + c1]];
         images[3 * d + 2] = l2[src[3 * s + c2]];
-        if (labels) labels[d] = lab[s];
+        if (labels) labels[d] = lab[idx * px + y * W + xs];
       }
     }
   }

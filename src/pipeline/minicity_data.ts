@@ -89,6 +89,7 @@ export function miniCityStream(cfg: ResolvedConfig, split: string, role: 'source
   const set = generateMiniCitySet(cfg.data, split, `data.${role}`, readStyle);
   const inner = createMiniCityStream(set, {
     batchSize: cfg.train.batchSize, seed, flip: cfg.data.flip, normalize: cfg.data.normalization, withLabels: labelled,
+    photometric: labelled ? cfg.data.augment : undefined,
   });
   return new ConfiguredStream(inner, { lut: labelled ? headLut(cfg) : null, keepLabels: labelled });
 }

@@ -53,7 +53,8 @@ function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', s
   const { batchSize } = cfg.train;
   if (d.dataset === 'minicity') return miniCityStream(cfg, d.split, role, seed, readTargetOverrideFile);
   const inner: DataLoader = createLoader({
-    dataset: openConfigDataset(d, labelled), batchSize, seed, mode: 'train', augment: augmentOf(cfg.data),
+    dataset: openConfigDataset(d, labelled), batchSize, seed, mode: 'train',
+    augment: { ...augmentOf(cfg.data), ...(labelled ? { photometric: cfg.data.augment } : {}) },
     normalize: cfg.data.normalization, workers: cfg.data.workers, unknownLabels: cfg.data.unknownLabels,
     sizeMismatch: cfg.data.sizeMismatch,
   });

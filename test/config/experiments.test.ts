@@ -38,6 +38,11 @@ describe('configs/', () => {
     expect(so.model.name).toBe(plca.model.name);
     expect(tiny.train.maxIters).toBe(3);
     expect(tiny.data.minicity.size).toEqual([32, 64]);
+    // The augmentation control differs from source-only in data.augment only.
+    const aug = await loadConfig(cfgPath('minicity_source_only_aug.ts'));
+    expect(aug.data.augment.brightness).toBeGreaterThan(0);
+    expect(so.data.augment.brightness).toBe(0);
+    expect({ ...aug, name: so.name, data: { ...aug.data, augment: so.data.augment } }).toEqual(so);
   });
 
   it('a saved resolved config loads back from JSON unchanged', async () => {
