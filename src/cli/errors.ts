@@ -85,6 +85,7 @@ export const DEFAULT_HINTS: Record<ErrorCode, string> = {
   PLCA_CHECKPOINT_INVALID: 'check --checkpoint (a .ckpt file, a checkpoints/ directory or a run directory) and that it is of this model',
   PLCA_NAN_LOSS: 'lower optim.lr and resume from the last good checkpoint (plca train --out DIR --resume --set optim.lr=…)',
   PLCA_BACKEND_UNAVAILABLE: 'use --backend wasm, which is always available',
+  PLCA_OUT_OF_MEMORY: 'use a smaller crop or batch (gradient accumulation reaches the batch), or --backend tensorflow',
   PLCA_INTERRUPTED: 'run the command again (plca train: with --resume)',
   PLCA_INTERNAL: 'this is a bug in plca: rerun with --verbose and report the output',
 };

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlcaError } from '../util/errors.js';
 import { convGeometry } from './conv_grad.js';
+import { guardWasmHeap, type GuardedHeap } from './heap_guard.js';
 import { convFilterGrad, convInputGrad, inputGradSupported, ownKernels } from './kernels/conv.js';
 
 type Backend = tf.KernelBackend & { disposeData(id: object): boolean };
@@ -128,10 +129,19 @@ function conv2DBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; backend:
 
 let registered = false;
 
+/** tfjs-backend-wasm's emscripten module, as far as the heap guard needs it (see kernels/install.ts). */
+interface EmscriptenHeap extends GuardedHeap {
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+  HEAPU8?: Uint8Array;
+}
+
 /** Registers the missing and replaced wasm kernels (idempotent). Call once wasm is the backend. */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
+  const module = (tf.backend() as unknown as { wasm?: EmscriptenHeap }).wasm;
+  if (module) guardWasmHeap(module, () => (module.asm?.memory ?? module.wasmMemory)?.buffer.byteLength ?? module.HEAPU8?.buffer.byteLength ?? 0);
   if (!tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')) {
     tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
   }

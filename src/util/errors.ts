@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'PLCA_CHECKPOINT_INVALID', // a checkpoint that is corrupt or of another model
   'PLCA_NAN_LOSS', // a loss term became NaN or Inf during training
   'PLCA_BACKEND_UNAVAILABLE', // the requested TF.js backend cannot be set up
+  'PLCA_OUT_OF_MEMORY', // the engine's memory (the 4 GB wasm heap) is exhausted
   'PLCA_INTERRUPTED', // the user interrupted a run (Ctrl-C)
   'PLCA_INTERNAL', // a bug: please report it
 ] as const;

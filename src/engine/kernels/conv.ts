@@ -10,6 +10,7 @@
 // Shapes they do not cover (other dtypes or layouts, a strided k×k input gradient) go to the
 // stock kernel or to conv_grad.ts's composition.
 import * as tf from '@tensorflow/tfjs-core';
+import { PlcaError } from '../../util/errors.js';
 import { convGeometry, type ConvGeometry } from '../conv_geometry.js';
 import type { KernelRuntime } from './runtime.js';
 import { A_DENSE, A_DENSE_T, A_IM2COL, A_IM2COL_T, B_DENSE, B_DENSE_T, B_TAP_T, C_SCATTER, type Im2col } from './views.js';
@@ -49,7 +50,8 @@ export function setOwnKernelsEnabled(on: boolean): boolean {
 
 function addr(backend: WasmBackend, t: tf.TensorInfo): number {
   const d = backend.dataIdMap.get(t.dataId);
-  if (!d) throw new Error(`tensor ${t.shape} has no wasm data`);
+  // Address 0 is a failed allocation (heap_guard.ts makes those throw): never write through it.
+  if (!d || (d.memoryOffset >>> 0) === 0) throw new PlcaError('PLCA_INTERNAL', `tensor [${t.shape}] has no wasm data`);
   return d.memoryOffset >>> 0;
 }
 
