@@ -1,5 +1,5 @@
 // `npm run bench -- --model NAME --crop S [--batch N] [--objective source|plca] [--backend B]
-//   [--threads T] [--steps 3] [--warmup 1] [--skip-peak] [--json]`
+//   [--threads T] [--steps 3] [--warmup 1] [--recompute auto|off|blocks|segments] [--skip-peak] [--json]`
 // One training step of a registered network, exactly as the trainer runs it (src/train/step.ts:
 // batches from a stream, PlcaMethod's forward in training mode and gradients of every parameter,
 // then the SGD update): `source` is CE on logits upsampled to the crop (method.mode source_only),
@@ -11,7 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { resolveConfig } from '../src/config/index.js';
 import { initEngine, exitEngine, type BackendName } from '../src/engine/index.js';
 import { PlcaMethod } from '../src/method/index.js';
-import { canonicalModelName, convGflop, createModel, modelConvs, modelInfo } from '../src/models/index.js';
+import {
+  canonicalModelName, convGflop, createModel, modelConvs, modelInfo, RECOMPUTE_SETTINGS, resolveRecompute, type RecomputeSetting,
+} from '../src/models/index.js';
 import { Sgd } from '../src/train/index.js';
 import { SyntheticStream } from '../src/train/synthetic_stream.js';
 import { accumulateGradients } from '../src/train/step.js';
@@ -22,6 +24,7 @@ const NUM_CLASSES = 19;
 interface ModelBenchOptions {
   model: string; crop: number; batch: number; objective: 'source' | 'plca';
   backend: BackendName; threads?: number; steps: number; warmup: number; json: boolean; skipPeak: boolean;
+  recompute: RecomputeSetting;
 }
 
 function options(): ModelBenchOptions {
@@ -33,11 +36,13 @@ function options(): ModelBenchOptions {
     if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${arg(name)}`);
     return v;
   };
+  const recompute = (arg('recompute') ?? 'auto') as RecomputeSetting;
+  if (!RECOMPUTE_SETTINGS.includes(recompute)) throw new Error(`--recompute must be one of ${RECOMPUTE_SETTINGS.join(', ')}, got ${recompute}`);
   if (!Number.isInteger(crop) || crop < 33) throw new Error(`--crop must be an integer ≥ 33, got ${arg('crop')}`);
   return {
     model: canonicalModelName(arg('model')!), crop, batch: int('batch', 1, 1), objective,
     backend: (arg('backend') ?? 'auto') as BackendName, threads: arg('threads') ? int('threads', 1, 1) : undefined,
-    steps: int('steps', 3, 1), warmup: int('warmup', 1, 0), json: flag('json'), skipPeak: flag('skip-peak'),
+    steps: int('steps', 3, 1), warmup: int('warmup', 1, 0), json: flag('json'), skipPeak: flag('skip-peak'), recompute,
   };
 }
 
@@ -58,14 +63,15 @@ export async function runModelBench(): Promise<void> {
     train: { batchSize: o.batch, gradAccum: 1 },
   });
   const model = createModel(o.model, { numClasses: NUM_CLASSES, seed: 0 });
-  const method = new PlcaMethod(model, cfg.method, 1);
+  const method = new PlcaMethod(model, cfg.method, 1, { recompute: o.recompute });
+  const recomputeMode = resolveRecompute(o.recompute, o.batch * o.crop * o.crop);
   const sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
   const stream = (seed: number, labels: boolean) => new SyntheticStream({ seed, batchSize: o.batch, height: o.crop, width: o.crop, numClasses: NUM_CLASSES, labels, shift: labels ? 0 : 0.3 });
   const streams = { source: stream(1, true), target: method.needsTarget ? stream(2, false) : undefined };
   const grid = modelInfo(o.model, { numClasses: NUM_CLASSES, inputSize: o.crop }).featureGrid;
   const domains = method.needsTarget ? 2 : 1;
   const gflop = convGflop(modelConvs(o.model, { numClasses: NUM_CLASSES, inputSize: o.crop }), o.batch * domains);
-  log(`engine: ${info.backend}, ${info.threads} thread(s), simd ${info.simd}; ${o.model} ${o.objective} step, batch ${o.batch}${domains === 2 ? ' per domain' : ''}, crop ${o.crop}² (grid ${grid.join('×')}), ${gflop.step.toFixed(1)} GFLOP of convolutions`);
+  log(`engine: ${info.backend}, ${info.threads} thread(s), simd ${info.simd}; ${o.model} ${o.objective} step, batch ${o.batch}${domains === 2 ? ' per domain' : ''}, crop ${o.crop}² (grid ${grid.join('×')}), ${gflop.step.toFixed(1)} GFLOP of convolutions, recompute ${recomputeMode}`);
 
   const losses: number[] = [];
   const step = async (): Promise<number> => {
@@ -97,7 +103,7 @@ export async function runModelBench(): Promise<void> {
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   const result = {
     model: o.model, crop: o.crop, batch: o.batch, objective: o.objective, backend: info.backend, threads: info.threads, simd: info.simd,
-    grid, steps: o.steps, warmup: o.warmup, stepMs, peakRssMB: peakRss, wasmHeapMB: heap,
+    grid, recompute: recomputeMode, steps: o.steps, warmup: o.warmup, stepMs, peakRssMB: peakRss, wasmHeapMB: heap,
     gflop: r3(gflop.step), forwardGflop: r3(gflop.forward), gflopPerS: gflops, ceiling,
     loss: { first: losses[0], last: losses.at(-1) }, tensorsLeaked,
   };

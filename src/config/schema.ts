@@ -211,6 +211,15 @@ const trainSchema = z.strictObject({
   batchSize: posInt.default(4),
   /** Micro-batches per update (reference ITER_SIZE). */
   gradAccum: posInt.default(2),
+  /**
+   * Recomputation (gradient checkpointing) of the backbone's residual blocks: `off` keeps every
+   * activation for the backward pass; `blocks` keeps each block's input and re-runs the block in
+   * the backward pass (one forward more); `segments` keeps one input per ⌈√n⌉ blocks (least memory,
+   * two forwards more); `auto` picks by pixels per forward (N·H·W): off below 300², blocks below
+   * 600², segments from there (the paper's 730² crop). Gradients are the same in every mode
+   * (src/models/recompute.ts, docs/memory.md).
+   */
+  recompute: z.enum(['auto', 'off', 'blocks', 'segments']).default('auto'),
   seed: z.number().int().default(0),
   /** Updates between checkpoints (one is always written at the end). */
   checkpointInterval: posInt.default(1860),

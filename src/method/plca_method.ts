@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.js';
-import type { Segmentor } from '../models/index.js';
+import type { RecomputeSetting, Segmentor } from '../models/index.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { needsTarget, usesObjective } from '../config/modes.js';
 import { PlcaError } from '../util/errors.js';
@@ -39,18 +39,25 @@ export interface ForwardOptions {
   injectNanTerm?: string;
 }
 
+export interface MethodOptions {
+  /** recomputation of the backbone's blocks in the training forwards (`train.recompute`). @default 'off' */
+  recompute?: RecomputeSetting;
+}
+
 export class PlcaMethod {
   /** Whether each update needs a target batch. */
   readonly needsTarget: boolean;
   private readonly lovaszWeight: number;
+  private readonly recompute: RecomputeSetting;
 
   /**
    * @param model the segmentor to train
    * @param cfg the resolved `method` section
    * @param gradAccum micro-batches per update; scales β1 when `cfg.lovaszAccumScaling` (docs/design/reference-implementation.md §4.3)
    */
-  constructor(readonly model: Segmentor, readonly cfg: MethodConfig, gradAccum = 1) {
+  constructor(readonly model: Segmentor, readonly cfg: MethodConfig, gradAccum = 1, opts: MethodOptions = {}) {
     this.needsTarget = needsTarget(cfg.switches);
+    this.recompute = opts.recompute ?? 'off';
     this.lovaszWeight = cfg.weights.lovasz * (cfg.lovaszAccumScaling ? gradAccum : 1);
   }
 
@@ -67,13 +74,13 @@ export class PlcaMethod {
     let out: MethodForward;
     if (usesObjective(s)) {
       const target = this.targetImages(b);
-      const tgt = this.model.apply(target, { training: true, updateStats: true }); // target first (as the reference)
-      const src = this.model.apply(b.source.images, { training: true, updateStats: true });
+      const tgt = this.model.apply(target, { training: true, updateStats: true, recompute: this.recompute }); // target first (as the reference)
+      const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
       out = objectiveTerms({ featS: src.features, featT: tgt.features, logitsS: src.logits, logitsT: tgt.logits, labelS, labelT: b.target?.labels },
         this.cfg, this.lovaszWeight);
     } else {
       // The source-only modes: L^ce (+ β1 L^lov) on the source batch alone, the same Eq. (14) with the target terms off.
-      const src = this.model.apply(b.source.images, { training: true, updateStats: true });
+      const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
       out = objectiveTerms({ logitsS: src.logits, labelS }, this.cfg, this.lovaszWeight);
     }
     return out;
@@ -86,7 +93,7 @@ export class PlcaMethod {
   computeGradients(b: MethodBatches, opts: ForwardOptions = {}): MethodGradients {
     if (this.cfg.switches.targetBnForward && !usesObjective(this.cfg.switches)) {
       const target = this.targetImages(b);
-      tf.tidy(() => { this.model.apply(target, { training: true, updateStats: true }); });
+      tf.tidy(() => { this.model.apply(target, { training: true, updateStats: true, recompute: this.recompute }); });
     }
     const names = new Map<string, string>();
     for (const [name, v] of this.model.params) names.set(v.name, name);

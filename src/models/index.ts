@@ -1,5 +1,7 @@
 // Segmentation networks (NHWC): the Segmentor contract, the registry and weight import.
 export type { Segmentor, SegmentorOutput, ApplyOptions } from './segmentor.js';
+export { resolveRecompute, RECOMPUTE_SETTINGS } from './recompute.js';
+export type { RecomputeMode, RecomputeSetting } from './recompute.js';
 export {
   createModel, modelInfo, modelConvs, isModelName, canonicalModelName, MODELS, MODEL_NAMES, RESNET_TINY, RESNET_TINY_RATES,
 } from './registry.js';

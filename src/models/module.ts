@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, conv2d, groupNorm } from '../engine/ops.js';
 import { PlcaError } from '../util/errors.js';
 import { boxMuller, mulberry32 } from '../util/rng.js';
+import type { RecomputeMode } from './recompute.js';
 
 /**
  * How a parameter is initialised (seeded, see `materialize`):
@@ -142,6 +143,8 @@ export interface ForwardCtx {
   training: boolean;
   /** update BN running statistics (training only) */
   updateStats: boolean;
+  /** checkpointing of the backbone's blocks while a gradient is recorded (src/models/recompute.ts). @default 'off' */
+  recompute?: RecomputeMode;
 }
 
 function get(map: Map<string, tf.Variable>, name: string): tf.Variable {

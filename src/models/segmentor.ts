@@ -5,12 +5,19 @@ import { assertRank } from '../util/assert.js';
 import { PlcaError } from '../util/errors.js';
 import { materialize, type ForwardCtx, type ModelPlan } from './module.js';
 import type { ConvWork } from './conv_work.js';
+import { resolveRecompute, type RecomputeSetting } from './recompute.js';
 
 export interface ApplyOptions {
   /** BN uses batch statistics (true) or running statistics (false) */
   training: boolean;
   /** in training, update BN running statistics (momentum 0.1, unbiased variance). @default training */
   updateStats?: boolean;
+  /**
+   * Recomputation (gradient checkpointing) of the backbone's residual blocks while a gradient is
+   * recorded: less memory for one more forward pass per block (src/models/recompute.ts).
+   * `auto` picks from N·H·W. @default 'off'
+   */
+  recompute?: RecomputeSetting;
 }
 
 export interface SegmentorOutput {
@@ -80,6 +87,7 @@ export class PlannedSegmentor implements Segmentor {
       throw new PlcaError('PLCA_INVALID_ARGUMENT', `Error in ${this.name}.apply: x must have 3 channels (NHWC), got [${x.shape.join(', ')}]`);
     }
     const ctx = this.ctx(opts.training, opts.updateStats ?? opts.training);
+    ctx.recompute = resolveRecompute(opts.recompute ?? 'off', x.shape[0] * x.shape[1] * x.shape[2]);
     const features = this.def.backbone(ctx, x);
     const logits = this.def.head(ctx, features);
     return { features, logits };

@@ -102,7 +102,7 @@ class Run {
       throw new PlcaError('PLCA_INVALID_ARGUMENT',
         `train: model "${model.name}" has ${model.numClasses} classes but model.numClasses is ${cfg.model.numClasses}`);
     }
-    this.method = new PlcaMethod(model, cfg.method, cfg.train.gradAccum);
+    this.method = new PlcaMethod(model, cfg.method, cfg.train.gradAccum, { recompute: cfg.train.recompute });
     if (this.method.needsTarget && io.target === undefined) {
       throw new PlcaError('PLCA_INVALID_ARGUMENT', `train: method.mode "${cfg.method.mode}" needs a target stream (io.target)`);
     }

@@ -9,6 +9,8 @@ import {
 } from '../module.js';
 import { addRelu } from '../../engine/ops.js';
 import { pushConv, type ConvWork } from '../conv_work.js';
+import { checkpoint } from '../recompute.js';
+import { PlcaError } from '../../util/errors.js';
 
 export interface ResNetArch {
   /** stem channels (64 in ResNet-101) */ stemChannels: number;
@@ -126,17 +128,60 @@ function applyBlock(ctx: ForwardCtx, b: BlockSpec, x: tf.Tensor4D): tf.Tensor4D 
   return y;
 }
 
+/** The trainable variables a block reads (a checkpointed block's gradient is taken w.r.t. them). */
+function blockVariables(ctx: ForwardCtx, b: BlockSpec): tf.Variable[] {
+  const convs = [b.conv1, b.conv2, b.conv3, ...(b.downsample ? [b.downsample.conv] : [])];
+  const norms = [b.bn1, b.bn2, b.bn3, ...(b.downsample ? [b.downsample.norm] : [])];
+  const names = [
+    ...convs.flatMap((c) => [`${c.name}.weight`, ...(c.bias ? [`${c.name}.bias`] : [])]),
+    ...norms.flatMap((n) => [`${n.name}.weight`, `${n.name}.bias`]),
+  ];
+  return names.map((n) => {
+    const v = ctx.params.get(n);
+    if (!v) throw new PlcaError('PLCA_INTERNAL', `missing model variable "${n}"`);
+    return v;
+  });
+}
+
+/** The same context with BN running statistics left alone: a replayed forward must not move them twice. */
+const replayCtx = (ctx: ForwardCtx, replay: boolean): ForwardCtx => (replay ? { ...ctx, updateStats: false } : ctx);
+
+/** Blocks in order, each freeing its input as soon as the next has it. */
+function runBlocks(ctx: ForwardCtx, blocks: BlockSpec[], x: tf.Tensor4D, own: boolean, each: boolean): tf.Tensor4D {
+  let h = x;
+  for (const b of blocks) {
+    const next = each
+      ? checkpoint((xi, replay) => applyBlock(replayCtx(ctx, replay), b, xi), h, blockVariables(ctx, b))
+      : applyBlock(ctx, b, h);
+    if (h !== x || own) h.dispose();
+    h = next;
+  }
+  return h;
+}
+
+/** One layer (stage) under the context's recomputation mode (src/models/recompute.ts). */
+function runLayer(ctx: ForwardCtx, layer: BlockSpec[], x: tf.Tensor4D): tf.Tensor4D {
+  const mode = ctx.recompute ?? 'off';
+  if (mode !== 'segments') return runBlocks(ctx, layer, x, true, mode === 'blocks');
+  // ⌈√n⌉ blocks per segment: √n segment inputs kept, and √n block inputs while one is replayed.
+  const size = Math.ceil(Math.sqrt(layer.length));
+  let h = x;
+  for (let i = 0; i < layer.length; i += size) {
+    const seg = layer.slice(i, i + size);
+    const next = checkpoint((xi, replay) => runBlocks(replayCtx(ctx, replay), seg, xi, false, true), h,
+      seg.flatMap((b) => blockVariables(ctx, b)));
+    h.dispose();
+    h = next;
+  }
+  return h;
+}
+
 /** Backbone forward: returns layer4's output. Each block runs in its own tidy, so inference on
- *  large images frees every intermediate as it goes (one tidy around all 33 blocks would not). */
+ *  large images frees every intermediate as it goes (one tidy around all 33 blocks would not).
+ *  In training, `ctx.recompute` checkpoints blocks or segments of blocks (src/models/recompute.ts). */
 export function applyResNet(ctx: ForwardCtx, spec: ResNetSpec, x: tf.Tensor4D): tf.Tensor4D {
   let h: tf.Tensor4D = tf.tidy(() => maxPoolCeil(convNormRelu(ctx, spec.conv1, spec.bn1, x)));
-  for (const layer of spec.layers) {
-    for (const block of layer) {
-      const next = applyBlock(ctx, block, h);
-      h.dispose();
-      h = next;
-    }
-  }
+  for (const layer of spec.layers) h = runLayer(ctx, layer, h);
   return h;
 }
 
