@@ -60,9 +60,12 @@ describe.skipIf(!chromiumPath)('web app in headless Chromium', () => {
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await browser?.close();
+    } finally {
+      await server?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Segment page: the mask of a picked image equals Node\'s prediction of the same model for ≥ 99.9 % of pixels', async () => {
@@ -98,24 +101,64 @@ describe.skipIf(!chromiumPath)('web app in headless Chromium', () => {
     await page.close();
   }, 600_000);
 
+  /** The page's state as the tests compare it: per arm, the curve's losses, the target-val curve and the final target scores. */
+  type AdaptView = { status: string; error?: string; arms: Record<string, { status: string; losses: number[]; valCurve: unknown[]; target?: { mIoU: number; perClass: Record<string, number | null> } }> };
+  const adaptView = (st: unknown) => {
+    const x = st as { status: string; error?: string; arms: Record<string, { status: string; curve: Array<{ loss: number }>; valCurve: unknown[]; result?: { target: { mIoU: number; perClass: Record<string, number | null> } } }> };
+    return { status: x.status, error: x.error, arms: Object.fromEntries(Object.entries(x.arms).map(([k, v]) => [k, { status: v.status, losses: v.curve.map((p) => p.loss), valCurve: v.valCurve, target: v.result?.target }])) };
+  };
+  const STEPS = 8;
+  let straight: AdaptView | undefined;
+
   it('Adapt page: a tiny run of both arms finishes and reports the per-class table', async () => {
     const page = await browser.newPage();
-    await page.goto(`${server.url}adapt.html?backend=wasm&preset=tiny&autostart=1`);
-    const s = await waitForState(page, 'plcaAdapt', ['done', 'error'], 300_000, (st) => {
-      const x = st as { status: string; error?: string; arms: Record<string, { status: string; curve: unknown[]; result?: { target: { mIoU: number; perClass: Record<string, number | null> } } }> };
-      return { status: x.status, error: x.error, arms: Object.fromEntries(Object.entries(x.arms).map(([k, v]) => [k, { status: v.status, updates: v.curve.length, target: v.result?.target }])) };
-    });
-    expect(s.error).toBeUndefined();
-    expect(s.status).toBe('done');
-    expect(Object.keys(s.arms).sort()).toEqual(['plca', 'source_only']);
-    for (const arm of Object.values(s.arms)) {
-      expect(arm.updates).toBe(4);
-      expect(Number.isFinite(arm.target!.mIoU)).toBe(true);
+    try {
+      await page.goto(`${server.url}adapt.html?backend=wasm&preset=tiny&steps=${STEPS}&autostart=1`);
+      const s = await waitForState<AdaptView>(page, 'plcaAdapt', ['done', 'error'], 300_000, adaptView);
+      expect(s.error).toBeUndefined();
+      expect(s.status).toBe('done');
+      expect(Object.keys(s.arms).sort()).toEqual(['plca', 'source_only']);
+      for (const arm of Object.values(s.arms)) {
+        expect(arm.losses).toHaveLength(STEPS);
+        expect(Number.isFinite(arm.target!.mIoU)).toBe(true);
+      }
+      straight = s;
+      const rows = await page.locator('#perClass tr').allTextContents();
+      expect(rows).toHaveLength(1 + 9 + 1); // header, the 9 MiniCity classes, mIoU
+      expect(rows[rows.length - 1]).toMatch(/^mIoU/);
+      expect(await page.locator('#download').isEnabled()).toBe(true);
+    } finally {
+      await page.close();
     }
-    const rows = await page.locator('#perClass tr').allTextContents();
-    expect(rows).toHaveLength(1 + 9 + 1); // header, the 9 MiniCity classes, mIoU
-    expect(rows[rows.length - 1]).toMatch(/^mIoU/);
-    expect(await page.locator('#download').isEnabled()).toBe(true);
-    await page.close();
+  }, 600_000);
+
+  it('Adapt page: Stop keeps a checkpoint and Resume continues the run exactly (same losses and scores as straight through)', async () => {
+    expect(straight, 'the straight run of the previous test').toBeDefined();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${server.url}adapt.html?backend=wasm&preset=tiny&steps=${STEPS}`);
+      await page.locator('#start').click();
+      // Stop once PLCA (the slower arm) has made an update.
+      await page.waitForFunction(() => ((window as unknown as { plcaAdapt: { arms: Record<string, { curve: unknown[] }> } }).plcaAdapt.arms.plca?.curve.length ?? 0) >= 1,
+        undefined, { timeout: 300_000, polling: 50 });
+      await page.locator('#stop').click();
+      await page.waitForFunction(() => Object.values((window as unknown as { plcaAdapt: { arms: Record<string, { status: string }> } }).plcaAdapt.arms)
+        .every((a) => a.status === 'stopped' || a.status === 'done' || a.status === 'error'), undefined, { timeout: 300_000, polling: 100 });
+      const stopped = adaptView(await page.evaluate('window.plcaAdapt')) as AdaptView;
+      expect(stopped.arms.plca.status).toBe('stopped');
+      expect(stopped.arms.plca.losses.length).toBeLessThan(STEPS);
+      console.log(`stopped: ${Object.entries(stopped.arms).map(([k, a]) => `${k} ${a.status} after ${a.losses.length} updates`).join(', ')}`);
+      await page.locator('#resume').click();
+      const s = await waitForState<AdaptView>(page, 'plcaAdapt', ['done', 'error'], 300_000, adaptView);
+      expect(s.error).toBeUndefined();
+      expect(s.status).toBe('done');
+      for (const key of ['source_only', 'plca']) {
+        expect(s.arms[key].losses, key).toEqual(straight!.arms[key].losses);
+        expect(s.arms[key].valCurve, key).toEqual(straight!.arms[key].valCurve);
+        expect(s.arms[key].target, key).toEqual(straight!.arms[key].target);
+      }
+    } finally {
+      await page.close();
+    }
   }, 600_000);
 });
