@@ -47,6 +47,12 @@ function checkConsistency(cfg: ResolvedConfig, overrides: readonly string[], sou
         hint: `set both, e.g. --set train.maxIters=${cfg.train.maxIters} --set train.polyHorizon=${cfg.train.maxIters}`,
       });
   }
+  const { associationWarmup: warm, associationRamp: ramp } = cfg.method;
+  if (warm + ramp > 1) {
+    const where = blame([['method', 'associationWarmup'], ['method', 'associationRamp']], overrides, source);
+    throw new PlcaError('PLCA_CONFIG_INVALID',
+      `invalid config${where}: method.associationWarmup (${warm}) + method.associationRamp (${ramp}) must be ≤ 1; both are shares of train.maxIters`);
+  }
   if (needsTarget(cfg.method.switches) && cfg.data.target === null) {
     const where = blame([['data', 'target'], ['method', 'mode']], overrides, source);
     throw new PlcaError('PLCA_CONFIG_INVALID',

@@ -188,6 +188,18 @@ const methodSchema = z.strictObject({
    * are averaged. A no-op without accumulation.
    */
   lovaszAccumScaling: z.boolean().default(true),
+  /**
+   * Source-only warm-up: the association terms (L^fass, L^cass of Eq. (14); CE, Lovász and LSR stay
+   * on) are off for this share of `train.maxIters` updates, so the cycles start from features that
+   * already segment the source (docs/minicity.md, "Never worse than the start"). @default 0
+   */
+  associationWarmup: z.number().min(0).max(1).default(0),
+  /**
+   * After the warm-up, β2 rises linearly from β2/n to β2 over this share of `train.maxIters`
+   * (n its updates). The weight of an update is a function of its index alone, so a resumed
+   * run gets the same weights. @default 0 (full weight at once)
+   */
+  associationRamp: z.number().min(0).max(1).default(0),
 });
 
 const optimSchema = z.strictObject({
@@ -229,6 +241,24 @@ const trainSchema = z.strictObject({
   logInterval: posInt.default(37),
   /** Collapse warning threshold on the feature cover ratio (docs/design/minicity-prototype.md §3.4). */
   collapseCoverRatio: z.number().min(0).max(1).default(0.1),
+  collapseGuard: z.strictObject({
+    /**
+     * Watch label-free collapse signals while the association terms are on, and on a collapse roll
+     * back to the last healthy checkpoint with a smaller β2 (docs/minicity.md, "Never worse than
+     * the start"). @default false
+     */
+    enabled: z.boolean().default(false),
+    /** Updates per check; a healthy check ends with a checkpoint (the rollback targets). @default 20 */
+    window: posInt.default(20),
+    /** Collapsed when the window's mean feature cover ratio falls below this. @default 0.1 */
+    coverRatio: z.number().min(0).max(1).default(0.1),
+    /** Collapsed when the target batches' predictions use at most this many classes (≥ 0.5 % of pixels each), on average. @default 2 */
+    maxClasses: nonNegInt.default(2),
+    /** β2 is multiplied by this at each rollback. @default 0.5 */
+    weightFactor: z.number().min(0).max(1).default(0.5),
+    /** After this many rollbacks the next collapse turns the association off for the rest of the run (source-only). @default 2 */
+    maxRollbacks: nonNegInt.default(2),
+  }).prefault({}),
 });
 
 const runtimeSchema = z.strictObject({

@@ -19,19 +19,22 @@ export interface MethodForward {
 
 /**
  * Eq. (14) with the mode's switches (the source-only modes included). β1 is passed in because it
- * may be scaled for gradient accumulation (`method.lovaszAccumScaling`).
+ * may be scaled for gradient accumulation (`method.lovaszAccumScaling`); β2 is multiplied by
+ * `associationFactor` (the trainer's warm-up, ramp and collapse guard).
  */
-export function objectiveTerms(x: PlcaInputs, cfg: MethodConfig, lovaszWeight: number): MethodForward {
+export function objectiveTerms(x: PlcaInputs, cfg: MethodConfig, lovaszWeight: number, associationFactor = 1): MethodForward {
   const s = cfg.switches;
+  // A factor of 0 (the warm-up, or a guard that gave up) skips the cycles instead of weighting them by 0.
+  const associate = associationFactor > 0;
   const out = plcaObjective(x, {
-    weights: { ce: cfg.weights.ce, lovasz: lovaszWeight, association: cfg.weights.association, lsr: cfg.weights.lsr },
+    weights: { ce: cfg.weights.ce, lovasz: lovaszWeight, association: cfg.weights.association * associationFactor, lsr: cfg.weights.lsr },
     alpha: cfg.spatialAggAlpha,
     lsrLambda: cfg.lsrLambda,
     ignoreIndex: cfg.ignoreIndex,
     downsample: cfg.associationScale,
     useLovasz: s.lovasz,
-    useFeatureAssociation: s.fass,
-    usePredictionAssociation: s.cass,
+    useFeatureAssociation: s.fass && associate,
+    usePredictionAssociation: s.cass && associate,
     useLsr: s.lsr,
     spatialAggregation: s.spatialAgg,
     associationMode: s.simAssociation ? 'similarity' : 'contrastive',

@@ -49,6 +49,12 @@ export class PlcaMethod {
   readonly needsTarget: boolean;
   private readonly lovaszWeight: number;
   private readonly recompute: RecomputeSetting;
+  /**
+   * Multiplies β2 (the association terms of Eq. (14)): the trainer's warm-up, ramp and collapse
+   * guard set it before each update. At 0 the cycles are not computed at all (the warm-up is
+   * cheaper), so the association diagnostics are absent from those updates.
+   */
+  associationFactor = 1;
 
   /**
    * @param model the segmentor to train
@@ -77,7 +83,8 @@ export class PlcaMethod {
       const tgt = this.model.apply(target, { training: true, updateStats: true, recompute: this.recompute }); // target first (as the reference)
       const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
       out = objectiveTerms({ featS: src.features, featT: tgt.features, logitsS: src.logits, logitsT: tgt.logits, labelS, labelT: b.target?.labels },
-        this.cfg, this.lovaszWeight);
+        this.cfg, this.lovaszWeight, this.associationFactor);
+      out.diagnostics[TARGET_CLASSES] = classesUsed(tgt.logits);
     } else {
       // The source-only modes: L^ce (+ β1 L^lov) on the source batch alone, the same Eq. (14) with the target terms off.
       const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
@@ -134,6 +141,21 @@ export class PlcaMethod {
     }
     return b.target.images;
   }
+}
+
+/** Diagnostic: classes that the target batch's predictions use (a label-free collapse signal). */
+export const TARGET_CLASSES = 'target.classesUsed';
+/** A class counts as used from this share of the batch's pixels on (as src/demo/collapse.ts). */
+const USED_SHARE = 0.005;
+
+/** Classes predicted (argmax) on at least USED_SHARE of the pixels of a logits batch. */
+function classesUsed(logits: tf.Tensor4D): number {
+  const k = logits.shape[3];
+  const counts = tf.tidy(() => tf.sum(tf.oneHot(tf.reshape(tf.argMax(logits, -1), [-1]) as tf.Tensor1D, k), 0)).dataSync();
+  const n = logits.size / k;
+  let used = 0;
+  for (const c of counts) if (c >= USED_SHARE * n) used++;
+  return used;
 }
 
 /** Adds NaN to one term and, through it, to the total. */

@@ -83,6 +83,11 @@ export function saveCheckpoint(dir: string, data: CheckpointData, fileName = che
   return path;
 }
 
+/** Points `dir/latest.json` at an existing checkpoint of `dir` (a rollback's target). */
+export function pointLatest(dir: string, path: string, step: number): void {
+  writeFileAtomic(join(dir, LATEST_FILE), `${JSON.stringify({ file: basename(path), step })}\n`);
+}
+
 /** The points inside a checkpoint write where the debug hook can pause (see {@link debugPause}). */
 export type CheckpointPausePoint = 'partial' | 'before-rename' | 'before-latest';
 type PauseHook = (point: CheckpointPausePoint, file: string) => void;

@@ -25,6 +25,27 @@ export interface StepEvent {
   elapsedMs: number;
 }
 
+/**
+ * What the association schedule and the collapse guard did (docs/minicity.md, "Never worse than the
+ * start"): the association switching on after the warm-up, reaching full weight after the ramp,
+ * a rollback to the last healthy checkpoint with a smaller weight, or the guard giving up
+ * (source-only from there).
+ */
+export interface AdaptationEvent {
+  type: 'adaptation';
+  /** The update count when it happened (for a rollback: where the collapse was detected). */
+  step: number;
+  action: 'association_on' | 'full_weight' | 'rollback' | 'source_only';
+  /** β2's factor from then on, before the ramp (the guard's: weightFactor^rollbacks, 0 after giving up). */
+  guardFactor: number;
+  message: string;
+  /** rollback and source_only: the update the run continues from, its checkpoint, why. */
+  to?: number;
+  checkpoint?: string;
+  reasons?: string[];
+  signals?: { coverRatio?: number; classesUsed?: number };
+}
+
 export type TrainEvent =
   | {
     type: 'start'; step: number; maxIters: number; resumedFrom: string | null; outDir: string; model: string; mode: string; params: number;
@@ -34,6 +55,7 @@ export type TrainEvent =
   | StepEvent
   | { type: 'pretrained'; step: number; file: string; format: string; convention: string; loaded: number; missing: number; unexpected: number; skipped: number; message: string }
   | { type: 'warning'; step: number; code: 'association_collapse'; message: string; value: number }
+  | AdaptationEvent
   | { type: 'validation'; step: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'nan'; step: number; term: string; lastCheckpoint: string | null }

@@ -2,13 +2,13 @@
  * A run directory as a RunStore: `config.json`, `train_log.jsonl` (appended, so a resumed run
  * continues the same log) and `checkpoints/` (atomic files and the `latest.json` pointer).
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { saveResolvedConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { describePretrained, isTorchWeightsPath, loadPretrained } from '../models/pretrained.js';
 import type { Segmentor } from '../models/segmentor.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointData } from './checkpoint.js';
+import { listStepFiles, loadCheckpoint, pointLatest, saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { restoreModel } from './restore.js';
 import { findResumeCheckpoint, type ResumePoint } from './resume_point.js';
 import { setRunDirectoryStore, type PretrainedLoad, type RunStore } from './run_store.js';
@@ -42,6 +42,21 @@ export class FileRunStore implements RunStore {
 
   loadCheckpoint(ref: string): CheckpointData {
     return loadCheckpoint(ref);
+  }
+
+  removeCheckpoint(ref: string): void {
+    rmSync(ref, { force: true });
+  }
+
+  /** Later step files move to checkpoints/rolled_back/ (kept to inspect, out of a resume's reach). */
+  rollBack(ref: string, step: number): void {
+    const aside = join(this.checkpointDir, 'rolled_back');
+    for (const f of listStepFiles(this.checkpointDir)) {
+      if (f.step <= step) continue;
+      mkdirSync(aside, { recursive: true });
+      renameSync(f.file, join(aside, basename(f.file)));
+    }
+    pointLatest(this.checkpointDir, ref, step);
   }
 
   loadPretrained(model: Segmentor, path: string): PretrainedLoad | undefined {

@@ -26,6 +26,13 @@ export interface RunStore {
   /** The checkpoint a resumed run continues from, or undefined when there is none (a fresh start). */
   resumePoint(): ResumePoint | undefined;
   loadCheckpoint(ref: string): CheckpointData;
+  /** Deletes a checkpoint the run no longer needs (a superseded rollback target of the collapse guard). */
+  removeCheckpoint(ref: string): void;
+  /**
+   * A rollback to the checkpoint `ref` of update `step`: the run's later checkpoints are set aside
+   * (a resume must not continue from them) and `ref` becomes the latest.
+   */
+  rollBack(ref: string, step: number): void;
   /**
    * Loads `model.pretrained` (a plca checkpoint or a PyTorch file) into `model`; undefined for a
    * plca checkpoint (nothing to report), the load's summary for a PyTorch file.
@@ -82,6 +89,17 @@ export class MemoryRunStore implements RunStore {
     const d = this.checkpoints.get(ref);
     if (d === undefined) throw new PlcaError('PLCA_FILE_NOT_FOUND', `checkpoint not found: ${ref}`, { hint: `${this.location} holds ${[...this.checkpoints.keys()].join(', ') || 'no checkpoint'}` });
     return copyCheckpoint(d);
+  }
+
+  removeCheckpoint(ref: string): void {
+    this.checkpoints.delete(ref);
+  }
+
+  rollBack(ref: string, step: number): void {
+    const d = this.checkpoints.get(ref);
+    if (d === undefined) throw new PlcaError('PLCA_FILE_NOT_FOUND', `checkpoint not found: ${ref}`);
+    for (const [r, c] of this.checkpoints) if (c.step > step) this.checkpoints.delete(r);
+    this.latest = { ref, data: d };
   }
 
   loadPretrained(_model: Segmentor, path: string): PretrainedLoad | undefined {

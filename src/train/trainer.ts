@@ -16,6 +16,8 @@ import { openRunStore, type RunStore } from './run_store.js';
 import { assignGroup, checkGroup, snapshotTensors } from './model_state.js';
 import { Sgd } from './sgd.js';
 import { accumulateGradients, firstNonFinite, nanError } from './step.js';
+import { associationFactor, associationSchedule, scheduleMilestone, type AssociationSchedule } from './association_schedule.js';
+import { CollapseGuard } from './collapse_guard.js';
 
 /** Called every `train.valInterval` updates and at the end; returns metrics to log (e.g. mIoU). */
 export type Validator = (model: Segmentor, step: number) => Promise<Record<string, number>> | Record<string, number>;
@@ -57,9 +59,13 @@ export interface TrainResult {
   /** Whether the association collapse warning fired (docs/design/minicity-prototype.md §3.4). */
   collapseWarned: boolean;
   lastValidation?: Record<string, number>;
+  /** The collapse guard's rollbacks and its final factor on β2 (undefined when the guard is off). */
+  guard?: { rollbacks: number; factor: number };
 }
 
 const COVER_KEY = 'fass.coverRatio';
+/** The reference of the checkpoint being written, inside the guard state it carries (see CollapseGuard.snapshot). */
+const SELF_PENDING = '<being written>';
 
 /** Trains `cfg` on the given streams; see TrainIO and TrainOptions. */
 export async function train(cfg: ResolvedConfig, io: TrainIO, opts: TrainOptions = {}): Promise<TrainResult> {
@@ -95,6 +101,9 @@ class Run {
   private readonly losses: number[] = [];
   private collapseWarned = false;
   private lastValidation: Record<string, number> | undefined;
+  private readonly schedule: AssociationSchedule;
+  /** Only with a feature association to watch (its cover ratio is the guard's main signal). */
+  private readonly guard: CollapseGuard | undefined;
 
   constructor(private readonly cfg: ResolvedConfig, private readonly io: TrainIO, private readonly opts: TrainOptions,
     private readonly model: Segmentor) {
@@ -110,6 +119,8 @@ class Run {
     this.sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
     this.store = openRunStore(io);
     this.log = new RunLog((r) => this.store.appendLog(r), opts.onEvent);
+    this.schedule = associationSchedule(cfg.train.maxIters, cfg.method.associationWarmup, cfg.method.associationRamp);
+    this.guard = cfg.train.collapseGuard.enabled && cfg.method.switches.fass ? new CollapseGuard(cfg.train.collapseGuard) : undefined;
   }
 
   /** Finds the checkpoint to resume from (before anything is written), saves the resolved config, then resumes or loads pretrained weights. */
@@ -118,8 +129,11 @@ class Run {
     const point = typeof resume === 'object' ? resume : resume ? this.store.resumePoint() : undefined;
     this.store.saveConfig(this.cfg);
     const resumedFrom = point?.file ?? null;
+    let guardState: unknown;
     if (resumedFrom !== null) {
-      this.step = restoreRun(this.store, resumedFrom, this.model, this.sgd, this.io);
+      const r = restoreRun(this.store, resumedFrom, this.model, this.sgd, this.io);
+      this.step = r.step;
+      guardState = r.extra?.guard;
       this.lastCkpt = resumedFrom;
       this.savedStep = this.step;
     } else if (this.cfg.model.pretrained !== null) {
@@ -128,6 +142,11 @@ class Run {
     const params = [...this.model.params.values()].reduce((a, v) => a + v.size, 0);
     this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.store.location,
       model: this.model.name, mode: this.cfg.method.mode, params, notes: point?.notes ?? [] });
+    // The guard's first rollback target: the starting state (fresh, or a checkpoint without guard state).
+    if (this.guard !== undefined && !(resumedFrom !== null && this.guard.load(guardState, resumedFrom))) {
+      this.guard.wroteHealthy(SELF_PENDING, this.step);
+      this.saveGuarded();
+    }
   }
 
   /** A plca checkpoint, or a PyTorch file (e.g. the reference's ImageNet init) loaded non-strictly and logged. */
@@ -144,6 +163,8 @@ class Run {
     // 2. the update's gradient, checked before anything is applied
     const ts = Date.now();
     const inject = cfg.debug.injectNanAtStep === this.step ? cfg.debug.injectNanTerm : undefined;
+    // β2 of this update: warm-up and ramp (a function of the update index) times the guard's factor
+    this.method.associationFactor = associationFactor(this.schedule, this.step) * (this.guard?.state.factor ?? 1);
     const u = await accumulateGradients(this.method, { source: this.io.source, target: this.io.target }, cfg.train.gradAccum, inject);
     const bad = firstNonFinite(u);
     if (bad !== undefined) {
@@ -162,6 +183,20 @@ class Run {
     this.log.emit({ type: 'step', step: this.step, maxIters: cfg.train.maxIters, lr, loss: u.loss, terms: u.terms,
       diagnostics: u.diagnostics, gradNorm: u.gradNorm, ms: Date.now() - ts, elapsedMs: Date.now() - this.t0 }, logged);
     this.checkCollapse(u.diagnostics[COVER_KEY]);
+    this.guard?.observe(u.diagnostics);
+    this.logMilestone(this.step - 1);
+  }
+
+  /** Logs the warm-up's end and the ramp's end, when they fall on this (0-based) update. */
+  private logMilestone(update: number): void {
+    const m = scheduleMilestone(this.schedule, update);
+    const guardFactor = this.guard?.state.factor ?? 1;
+    if (m === undefined || guardFactor === 0) return;
+    const { warmupUpdates: w, rampUpdates: r } = this.schedule;
+    const message = m === 'association_on'
+      ? `source-only warm-up over (${w} updates): association terms on${r > 1 ? `, β2 ramping up over ${r} updates` : ''}`
+      : `association at full weight (β2 × ${guardFactor}) after a ${r}-update ramp`;
+    this.log.emit({ type: 'adaptation', step: this.step, action: m, guardFactor, message });
   }
 
   /** Warns once when the feature cover ratio falls below the threshold (docs/design/minicity-prototype.md §3.4). */
@@ -172,14 +207,62 @@ class Run {
       message: `feature cover ratio ${cover.toFixed(3)} < ${this.cfg.train.collapseCoverRatio}: source pixels associate to a handful of target pixels; the run is likely collapsing (lower method.weights.association)` });
   }
 
-  /** 5. validate and checkpoint at their intervals. */
+  /** 5. validate, guard against collapse, and checkpoint at their intervals. */
   async afterUpdate(): Promise<void> {
     const { valInterval, maxIters, checkpointInterval } = this.cfg.train;
     if (this.io.validate && ((valInterval !== null && this.step % valInterval === 0) || this.step === maxIters)) {
       this.lastValidation = await this.io.validate(this.model, this.step);
       this.log.emit({ type: 'validation', step: this.step, metrics: this.lastValidation });
     }
+    this.guardCheck();
     if (this.step % checkpointInterval === 0) this.save();
+  }
+
+  /**
+   * At a guard window's end: a healthy window is checkpointed (a future rollback target, once the
+   * next window confirms it); a collapsed one rolls the run back to the last confirmed-healthy
+   * checkpoint with a smaller β2, or, after maxRollbacks, with the association off.
+   */
+  private guardCheck(): void {
+    const g = this.guard;
+    if (g === undefined) return;
+    const v = g.check(this.step);
+    if (v.kind === 'continue') return;
+    if (v.kind === 'healthy') {
+      // The state saved with the checkpoint is the one after registering it (exact resume).
+      const old = g.wroteHealthy(SELF_PENDING, this.step);
+      const ref = this.saveGuarded();
+      // A superseded target goes, unless it is one of the run's regular checkpoints.
+      const regular = old !== undefined && old.step > 0 && old.step % this.cfg.train.checkpointInterval === 0;
+      if (old !== undefined && !regular && old.ref !== ref) this.store.removeCheckpoint(old.ref);
+      return;
+    }
+    const from = this.step;
+    this.store.rollBack(v.to.ref, v.to.step);
+    this.step = restoreRun(this.store, v.to.ref, this.model, this.sgd, this.io).step;
+    g.rolledBack({ ref: SELF_PENDING, step: v.to.step }, v.factor);
+    // Rewrite the target with the guard's new state, so a resume from it continues with the smaller β2.
+    this.lastCkpt = null;
+    const checkpoint = this.saveGuarded();
+    const what = v.gaveUp
+      ? `association off for the rest of the run (source-only) after ${g.state.rollbacks - 1} rollback(s)`
+      : `β2 × ${v.factor}`;
+    this.log.emit({ type: 'adaptation', step: from, action: v.gaveUp ? 'source_only' : 'rollback', guardFactor: v.factor,
+      to: v.to.step, checkpoint, reasons: v.reasons, signals: v.signals,
+      message: `collapse detected at update ${from} (${v.reasons.join('; ')}): rolled back to update ${v.to.step}, ${what}` });
+  }
+
+  /**
+   * Writes a checkpoint whose own reference the guard state names as SELF_PENDING (a reference
+   * is known only once written); the in-memory state gets the real one after the write.
+   */
+  private saveGuarded(): string {
+    const ref = this.save();
+    for (const k of ['healthy', 'pending'] as const) {
+      const e = this.guard!.state[k];
+      if (e !== null && e.ref === SELF_PENDING) e.ref = ref;
+    }
+    return ref;
   }
 
   /** Writes a checkpoint of the current step (once per step). */
@@ -190,7 +273,7 @@ class Run {
       step: this.step, modelName: m.name, config: this.cfg,
       groups: { params: snapshotTensors(m.params), state: snapshotTensors(m.state), momentum: snapshotTensors(this.sgd.state()) },
       streams: { source: this.io.source.state(), target: this.io.target?.state() ?? null },
-      extra: { seed: this.cfg.train.seed },
+      extra: { seed: this.cfg.train.seed, ...(this.guard === undefined ? {} : { guard: this.guard.snapshot(SELF_PENDING) }) },
     });
     this.savedStep = this.step;
     this.log.emit({ type: 'checkpoint', step: this.step, path: this.lastCkpt });
@@ -209,7 +292,8 @@ class Run {
     const checkpoint = this.save();
     this.log.emit({ type: 'end', step: this.step, checkpoint, elapsedMs: Date.now() - this.t0 });
     return { model: this.model, step: this.step, checkpoint, losses: this.losses, collapseWarned: this.collapseWarned,
-      lastValidation: this.lastValidation };
+      lastValidation: this.lastValidation,
+      guard: this.guard === undefined ? undefined : { rollbacks: this.guard.state.rollbacks, factor: this.guard.state.factor } };
   }
 
   /** Frees the momentum buffers (the model belongs to the caller or to the result). */
@@ -232,8 +316,8 @@ function classifierMultipliers(model: Segmentor, cfg: ResolvedConfig): Map<strin
   return m;
 }
 
-/** Restores model, optimiser and streams from a checkpoint; returns its step. */
-function restoreRun(store: RunStore, file: string, model: Segmentor, sgd: Sgd, io: TrainIO): number {
+/** Restores model, optimiser and streams from a checkpoint; returns its step and extra record. */
+function restoreRun(store: RunStore, file: string, model: Segmentor, sgd: Sgd, io: TrainIO): { step: number; extra: Record<string, unknown> | undefined } {
   const ck = store.loadCheckpoint(file);
   checkGroup(model.params, ck.groups.params, 'parameter', file);
   checkGroup(model.state, ck.groups.state, 'state variable', file);
@@ -254,5 +338,5 @@ function restoreRun(store: RunStore, file: string, model: Segmentor, sgd: Sgd, i
     }
     io.target.restore(ck.streams.target);
   }
-  return ck.step;
+  return { step: ck.step, extra: ck.extra };
 }

@@ -39,6 +39,11 @@ export class TrainReporter {
       case 'warning':
         this.line(`plca: warning at update ${e.step}: ${e.message}`);
         break;
+      case 'adaptation':
+        // A rollback or giving up is said even with --json (as a warning is); the schedule's milestones are not.
+        if (e.action === 'rollback' || e.action === 'source_only') this.line(`plca: collapse guard: ${e.message}`);
+        else if (!this.opts.json) this.line(`plca: at update ${e.step}: ${e.message}`);
+        break;
       case 'validation':
         if (!this.opts.json) this.line(`validation at update ${e.step}: ${summaryMetrics(e.metrics).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`);
         break;

@@ -1,0 +1,129 @@
+// The association schedule (warm-up, ramp) and the collapse guard: a forced collapse on a tiny
+// run rolls back to the last healthy checkpoint with half the weight, then gives up to
+// source-only; a run interrupted after a rollback resumes bit for bit (cpu backend).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { initEngine } from '../../src/engine/index.js';
+import { createModel } from '../../src/models/index.js';
+import { resolveConfig, type UserConfig } from '../../src/config/index.js';
+import { loadCheckpoint, MemoryRunStore, train, type TrainEvent } from '../../src/train/index.js';
+import { associationFactor, associationSchedule, scheduleMilestone } from '../../src/train/association_schedule.js';
+import { CollapseGuard } from '../../src/train/collapse_guard.js';
+import { SyntheticStream } from '../../src/train/synthetic_stream.js';
+import { PlcaError } from '../../src/util/errors.js';
+
+beforeAll(async () => {
+  await initEngine({ backend: 'cpu' });
+});
+
+const K = 4;
+const streams = () => ({
+  source: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 1 }),
+  target: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 2, shift: 0.4, labels: false }),
+});
+
+// A cover-ratio threshold of 1 calls every window with the association on collapsed (a cover
+// ratio of 1 would need every target pixel reached by a cycle): a forced, deterministic collapse.
+const forced: UserConfig = {
+  model: { name: 'minicity_gn', numClasses: K },
+  method: { mode: 'plca', associationWarmup: 1 / 3, associationRamp: 0 },
+  optim: { lr: 0.01 },
+  train: {
+    maxIters: 6, polyHorizon: 6, gradAccum: 1, batchSize: 1, checkpointInterval: 100, valInterval: null, logInterval: 1,
+    collapseGuard: { enabled: true, window: 1, coverRatio: 1, maxRollbacks: 1 },
+  },
+};
+
+describe('association schedule', () => {
+  it('is off for the warm-up, ramps linearly, then stays at 1; shares scale with maxIters', () => {
+    const s = associationSchedule(600, 1 / 3, 1 / 6);
+    expect(s).toEqual({ warmupUpdates: 200, rampUpdates: 100 });
+    expect(associationFactor(s, 0)).toBe(0);
+    expect(associationFactor(s, 199)).toBe(0);
+    expect(associationFactor(s, 200)).toBeCloseTo(0.01);
+    expect(associationFactor(s, 249)).toBeCloseTo(0.5);
+    expect(associationFactor(s, 299)).toBe(1);
+    expect(associationFactor(s, 599)).toBe(1);
+    expect(associationSchedule(120, 1 / 3, 1 / 6)).toEqual({ warmupUpdates: 40, rampUpdates: 20 });
+    expect(associationFactor(associationSchedule(10, 0, 0), 0)).toBe(1);
+    expect(scheduleMilestone(s, 200)).toBe('association_on');
+    expect(scheduleMilestone(s, 299)).toBe('full_weight');
+    expect(scheduleMilestone(s, 250)).toBeUndefined();
+  });
+
+  it('rejects a warm-up and ramp longer than the run', () => {
+    expect(() => resolveConfig({ method: { associationWarmup: 0.8, associationRamp: 0.3 } })).toThrow(/associationWarmup.*≤ 1/);
+  });
+});
+
+describe('collapse guard', () => {
+  it('judges a window by its mean cover ratio and classes; too few signals count as healthy', () => {
+    const g = new CollapseGuard({ enabled: true, window: 4, coverRatio: 0.1, maxClasses: 2, weightFactor: 0.5, maxRollbacks: 2 });
+    g.wroteHealthy('c0', 0);
+    for (let i = 0; i < 4; i++) g.observe({ 'fass.coverRatio': 0.3, 'target.classesUsed': 5 });
+    expect(g.check(3)).toEqual({ kind: 'continue' });
+    expect(g.check(4)).toEqual({ kind: 'healthy' });
+    expect(g.wroteHealthy('c4', 4)).toBeUndefined();
+    g.observe({ 'fass.coverRatio': 0.01 }); // one signal in a window of 4: not judged
+    expect(g.check(8).kind).toBe('healthy');
+    expect(g.wroteHealthy('c8', 8)).toEqual({ ref: 'c0', step: 0 }); // c4 confirmed; c0 superseded
+    for (let i = 0; i < 4; i++) g.observe({ 'fass.coverRatio': 0.05, 'target.classesUsed': 1 });
+    const v = g.check(12);
+    expect(v).toMatchObject({ kind: 'collapse', to: { ref: 'c4', step: 4 }, factor: 0.5, gaveUp: false });
+    expect(v.kind === 'collapse' && v.reasons).toHaveLength(2);
+  });
+
+  it('a forced collapse: rolls back to the last healthy checkpoint at half the weight, then gives up to source-only', async () => {
+    const cfg = resolveConfig(forced);
+    const store = new MemoryRunStore('guard');
+    const events: TrainEvent[] = [];
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const r = await train(cfg, { ...streams(), store, model }, { onEvent: (e) => events.push(e) });
+    const adapt = events.filter((e) => e.type === 'adaptation');
+    expect(adapt.map((e) => [e.action, e.step, e.to, e.guardFactor])).toEqual([
+      ['association_on', 3, undefined, 1],
+      ['rollback', 3, 1, 0.5],
+      ['association_on', 3, undefined, 0.5],
+      ['source_only', 3, 1, 0],
+    ]);
+    expect(adapt[1].message).toMatch(/collapse detected at update 3 .*mean feature cover ratio.*rolled back to update 1, β2 × 0.5/);
+    expect(r.step).toBe(6);
+    expect(r.guard).toEqual({ rollbacks: 2, factor: 0 });
+    // 3 updates, back to 1 (its successor 2 was healthy, 3 collapsed); 2 replayed at half weight, back to 1 again; 5 more source-only
+    expect(r.losses).toHaveLength(3 + 2 + 5);
+    // after giving up no update carries association terms
+    const steps = events.filter((e) => e.type === 'step');
+    expect(Object.keys(steps[steps.length - 1].terms).sort()).toEqual(['ce', 'lovasz', 'lsrS', 'lsrT']);
+    expect(store.log.some((l) => l.type === 'adaptation' && l.action === 'source_only')).toBe(true);
+    model.dispose();
+  });
+
+  it('a run interrupted right after a rollback resumes bit for bit, collapsed checkpoints set aside', async () => {
+    const cfg = resolveConfig(forced);
+    const outA = mkdtempSync(join(tmpdir(), 'plca-guard-a-'));
+    const a = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const ra = await train(cfg, { ...streams(), outDir: outA, model: a });
+    const outB = mkdtempSync(join(tmpdir(), 'plca-guard-b-'));
+    const ctl = new AbortController();
+    const b1 = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const err = await train(cfg, { ...streams(), outDir: outB, model: b1 }, {
+      signal: ctl.signal, onEvent: (e) => { if (e.type === 'adaptation' && e.action === 'rollback') ctl.abort(); },
+    }).catch((e: unknown) => e);
+    expect((err as PlcaError).code).toBe('PLCA_INTERRUPTED');
+    b1.dispose();
+    const ckDir = join(outB, 'checkpoints');
+    expect(readdirSync(join(ckDir, 'rolled_back'))).toContain('step_0000002.ckpt');
+    expect(existsSync(join(ckDir, 'step_0000002.ckpt'))).toBe(false);
+    expect(existsSync(join(ckDir, 'step_0000000.ckpt'))).toBe(false); // superseded as a rollback target
+    expect(loadCheckpoint(ckDir).step).toBe(1);
+    const b2 = createModel('minicity_gn', { numClasses: K, seed: 123 });
+    const rb = await train(cfg, { ...streams(), outDir: outB, model: b2 }, { resume: true });
+    expect(rb.guard).toEqual(ra.guard);
+    expect(rb.losses).toEqual(ra.losses.slice(3));
+    for (const [n, p] of a.params) expect([...b2.params.get(n)!.dataSync()], n).toEqual([...p.dataSync()]);
+    a.dispose();
+    b2.dispose();
+  });
+});
