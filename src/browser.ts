@@ -29,7 +29,7 @@ export { ConfigSchema, METHOD_MODES } from './config/schema.js';
 export type { UserConfig, ResolvedConfig, MethodMode } from './config/schema.js';
 export { resolveConfig } from './config/resolve.js';
 export { defineConfig, mergeConfigs } from './config/define_config.js';
-export { MODE_SWITCHES, needsTarget, usesObjective } from './config/modes.js';
+export { MODE_SWITCHES, needsTarget, methodNeedsTarget, usesObjective } from './config/modes.js';
 
 // MiniCity
 export { Rng, deriveSeed } from './util/rng.js';

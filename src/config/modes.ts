@@ -3,7 +3,7 @@
  * in turn (Eq. (14)); Sim-PLCA and "w/o SAGG" change the full method in one place each.
  * Spatial aggregation (Eq. (7)) is part of every adaptation column, as in the released configs.
  */
-import type { MethodMode, ObjectiveSwitches } from './schema.js';
+import type { MethodMode, ObjectiveSwitches, ResolvedConfig } from './schema.js';
 
 const OFF: ObjectiveSwitches = {
   lovasz: false, fass: false, cass: false, lsr: false, spatialAgg: false, simAssociation: false, targetBnForward: false,
@@ -24,6 +24,11 @@ export const MODE_SWITCHES: Record<MethodMode, ObjectiveSwitches> = {
 /** True when the switches need a target batch: any target loss, or the BN-statistics forward. */
 export function needsTarget(s: ObjectiveSwitches): boolean {
   return s.fass || s.cass || s.lsr || s.targetBnForward;
+}
+
+/** True when a method section needs target batches: its switches, or the self-training control. */
+export function methodNeedsTarget(m: Pick<ResolvedConfig['method'], 'switches' | 'selfTraining'>): boolean {
+  return needsTarget(m.switches) || m.selfTraining.loss !== 'none';
 }
 
 /** True when any association or target term is on, i.e. the PLCA objective (not plain CE/Lovász) runs. */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { PlcaError } from '../util/errors.js';
 import { ConfigSchema, type ResolvedConfig, type UserConfig } from './schema.js';
-import { MODE_SWITCHES, needsTarget } from './modes.js';
+import { MODE_SWITCHES, methodNeedsTarget } from './modes.js';
 
 export interface ResolveOptions {
   /** Where the user config came from (a file path), named in error messages. */
@@ -53,10 +53,10 @@ function checkConsistency(cfg: ResolvedConfig, overrides: readonly string[], sou
     throw new PlcaError('PLCA_CONFIG_INVALID',
       `invalid config${where}: method.associationWarmup (${warm}) + method.associationRamp (${ramp}) must be ≤ 1; both are shares of train.maxIters`);
   }
-  if (needsTarget(cfg.method.switches) && cfg.data.target === null) {
+  if (methodNeedsTarget(cfg.method) && cfg.data.target === null) {
     const where = blame([['data', 'target'], ['method', 'mode']], overrides, source);
     throw new PlcaError('PLCA_CONFIG_INVALID',
-      `invalid config${where}: data.target is null but method.mode "${cfg.method.mode}" needs target batches`, {
+      `invalid config${where}: data.target is null but method.mode "${cfg.method.mode}"${cfg.method.selfTraining.loss === 'none' ? '' : ` with method.selfTraining.loss "${cfg.method.selfTraining.loss}"`} needs target batches`, {
         hint: 'give data.target (the unlabelled target domain), or --set method.mode=source_only',
       });
   }

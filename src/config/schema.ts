@@ -168,8 +168,25 @@ const switchesSchema = z.strictObject({
   targetBnForward: z.boolean().optional(),
 });
 
+/**
+ * The self-training control (issue 14; docs/minicity.md "Controls"): a target loss on the net's own
+ * predictions, added to the mode's objective. 'pseudo_label': cross-entropy to the argmax on target
+ * pixels whose softmax confidence is at least `threshold` (the labels carry no gradient);
+ * 'entropy': the mean per-pixel entropy of the target softmax (entropy minimisation). Meant to
+ * fine-tune a source-only net (`model.pretrained`), as the demo's self-training arm does.
+ */
+const selfTrainingSchema = z.strictObject({
+  /** @default 'none' */
+  loss: z.enum(['none', 'pseudo_label', 'entropy']).default('none'),
+  /** Weight of the term in the total. @default 1 */
+  weight: z.number().nonnegative().default(1),
+  /** 'pseudo_label': the smallest softmax confidence of a pixel that is trained on. @default 0.9 */
+  threshold: z.number().min(0).max(1).default(0.9),
+});
+
 const methodSchema = z.strictObject({
   mode: z.enum(METHOD_MODES).default('plca'),
+  selfTraining: selfTrainingSchema.prefault({}),
   weights: weightsSchema.prefault({}),
   switches: switchesSchema.prefault({}),
   /** λ of the LSR term, Eq. (13) (reference LSR_THRES). */

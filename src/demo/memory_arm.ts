@@ -7,7 +7,7 @@
  * stopped by `signal` continues with `resume: true` and the same store and history.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import { needsTarget } from '../config/modes.js';
+import { methodNeedsTarget } from '../config/modes.js';
 import { evaluate } from '../eval/evaluator.js';
 import type { Segmentor } from '../models/segmentor.js';
 import { deriveSeed } from '../util/rng.js';
@@ -69,7 +69,7 @@ export async function runArmInStore(arm: ArmSpec, cfg: ResolvedConfig, o: Memory
   const seed = cfg.train.seed;
   // As streamsFromConfig: distinct derived seeds, a target stream only when the mode needs one.
   const source = miniCityStream(cfg, cfg.data.source.split, 'source', deriveSeed(seed, 1));
-  const target = needsTarget(cfg.method.switches) && cfg.data.target !== null
+  const target = methodNeedsTarget(cfg.method) && cfg.data.target !== null
     ? miniCityStream(cfg, cfg.data.target.split, 'target', deriveSeed(seed, 2)) : undefined;
   const val = cfg.data.val === null ? undefined : miniCityValSamples(cfg, cfg.data.val.split, [cfg.data.evalSize[0], cfg.data.evalSize[1]]);
   const validate = val === undefined ? undefined : setValidator({ samples: val.samples, classes: headClasses(cfg.model.numClasses) });

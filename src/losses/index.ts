@@ -20,3 +20,5 @@ export { lsrLoss } from './lsr.js';
 export type { LsrOptions } from './lsr.js';
 export { plcaObjective } from './objective.js';
 export type { PlcaInputs, PlcaObjective, PlcaObjectiveOptions } from './objective.js';
+export { pseudoLabelLoss, entropyLoss } from './self_training.js';
+export type { SelfTrainingResult } from './self_training.js';

@@ -7,15 +7,17 @@
  * then the source batch, each in training mode, so each gets its own BN batch statistics and
  * both update the running statistics. The source-only modes forward the source alone; the
  * "lovbn" control also forwards the target, in training mode, outside the gradient tape: it
- * only moves the BN running statistics (docs/design/minicity-prototype.md §2).
+ * only moves the BN running statistics (docs/design/minicity-prototype.md §2). The self-training
+ * control (method.selfTraining) adds a target loss on the net's own predictions to a source-only mode.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.js';
 import type { RecomputeSetting, Segmentor } from '../models/index.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { needsTarget, usesObjective } from '../config/modes.js';
+import { methodNeedsTarget, usesObjective } from '../config/modes.js';
 import { PlcaError } from '../util/errors.js';
 import { objectiveTerms, type MethodConfig, type MethodForward } from './objective_adapter.js';
+import { entropyLoss, pseudoLabelLoss } from '../losses/index.js';
 
 export type { MethodConfig, MethodForward } from './objective_adapter.js';
 
@@ -62,8 +64,14 @@ export class PlcaMethod {
    * @param gradAccum micro-batches per update; scales β1 when `cfg.lovaszAccumScaling` (docs/design/reference-implementation.md §4.3)
    */
   constructor(readonly model: Segmentor, readonly cfg: MethodConfig, gradAccum = 1, opts: MethodOptions = {}) {
-    this.needsTarget = needsTarget(cfg.switches);
+    this.needsTarget = methodNeedsTarget(cfg);
     this.recompute = opts.recompute ?? 'off';
+    if (cfg.selfTraining.loss !== 'none' && usesObjective(cfg.switches)) {
+      throw new PlcaError('PLCA_CONFIG_INVALID',
+        `method.selfTraining is a control for the source-only modes; method.mode "${cfg.mode}" has target terms of its own`, {
+          hint: 'use method.mode=source_only_lovasz (configs/minicity_self_training.ts), or method.selfTraining.loss=none',
+        });
+    }
     this.lovaszWeight = cfg.weights.lovasz * (cfg.lovaszAccumScaling ? gradAccum : 1);
   }
 
@@ -87,8 +95,12 @@ export class PlcaMethod {
       out.diagnostics[TARGET_CLASSES] = classesUsed(tgt.logits);
     } else {
       // The source-only modes: L^ce (+ β1 L^lov) on the source batch alone, the same Eq. (14) with the target terms off.
+      // With the self-training control, the target first (as above), then its loss on top.
+      const tgt = this.cfg.selfTraining.loss === 'none' ? undefined
+        : this.model.apply(this.targetImages(b), { training: true, updateStats: true, recompute: this.recompute });
       const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
       out = objectiveTerms({ logitsS: src.logits, labelS }, this.cfg, this.lovaszWeight);
+      if (tgt !== undefined) out = withSelfTraining(out, tgt.logits, this.cfg);
     }
     return out;
   }
@@ -156,6 +168,17 @@ function classesUsed(logits: tf.Tensor4D): number {
   let used = 0;
   for (const c of counts) if (c >= USED_SHARE * n) used++;
   return used;
+}
+
+/** The total plus β·L^self (pseudo-labels or entropy) on the target logits; the term and its kept-pixel share recorded. */
+function withSelfTraining(out: MethodForward, logitsT: tf.Tensor4D, cfg: MethodConfig): MethodForward {
+  const st = cfg.selfTraining;
+  const r = st.loss === 'pseudo_label' ? pseudoLabelLoss(logitsT, st.threshold, cfg.ignoreIndex) : entropyLoss(logitsT);
+  const kept = r.keptRatio.dataSync()[0];
+  r.keptRatio.dispose();
+  const term = tf.keep(r.loss);
+  const total = tf.add(out.total, tf.mul(term, st.weight)) as tf.Scalar;
+  return { total, terms: { ...out.terms, selfTraining: term }, diagnostics: { ...out.diagnostics, 'selfTraining.keptRatio': kept } };
 }
 
 /** Adds NaN to one term and, through it, to the total. */

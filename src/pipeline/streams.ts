@@ -8,7 +8,7 @@
  * MiniCity streams use `data.flip` and `data.normalization` but not `resizeShort`/`crop`: the
  * generated images already are `data.minicity.size`, and MiniCity's stream does not rescale.
  */
-import { needsTarget, type ResolvedConfig } from '../config/index.js';
+import { methodNeedsTarget, type ResolvedConfig } from '../config/index.js';
 import { createLoader, openDataset, type DataLoader } from '../data/index.js';
 import { deriveSeed, readTargetOverrideFile } from '../minicity/index.js';
 import type { BatchStream } from '../data/index.js';
@@ -68,7 +68,7 @@ function openStream(cfg: ResolvedConfig, d: Domain, role: 'source' | 'target', s
  *   target asked for while data.target is null; src/data's errors for missing dataset files
  */
 export function streamsFromConfig(cfg: ResolvedConfig, opts: StreamsOptions = {}): TrainStreams {
-  const wantTarget = opts.withTarget ?? (needsTarget(cfg.method.switches) && cfg.data.target !== null);
+  const wantTarget = opts.withTarget ?? (methodNeedsTarget(cfg.method) && cfg.data.target !== null);
   if (wantTarget && cfg.data.target === null) {
     throw new PlcaError('PLCA_CONFIG_INVALID', 'data.target is null, so there is no target stream to open');
   }

@@ -43,6 +43,9 @@ describe('configs/', () => {
     expect(aug.data.augment.brightness).toBeGreaterThan(0);
     expect(so.data.augment.brightness).toBe(0);
     expect({ ...aug, name: so.name, data: { ...aug.data, augment: so.data.augment } }).toEqual(so);
+    const st = await loadConfig(cfgPath('minicity_self_training.ts'));
+    expect(st.method.selfTraining).toEqual({ loss: 'pseudo_label', weight: 1, threshold: 0.9 });
+    expect(st.method.mode).toBe(so.method.mode);
   });
 
   it('a saved resolved config loads back from JSON unchanged', async () => {
