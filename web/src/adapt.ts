@@ -38,6 +38,7 @@ const main = el('main');
 document.body.append(main);
 const params = new URLSearchParams(location.search);
 const presetNames = Object.keys(WEB_PRESETS) as WebPresetName[];
+const stepsParam = Number.isInteger(Number(params.get('steps'))) && Number(params.get('steps')) > 0 ? Number(params.get('steps')) : undefined;
 const initialPreset = (presetNames as string[]).includes(params.get('preset') ?? '') ? params.get('preset') as WebPresetName : 'short';
 
 main.append(el('section', {}, `<h2>PLCA on MiniCity, in this tab</h2>
@@ -47,7 +48,8 @@ main.append(el('section', {}, `<h2>PLCA on MiniCity, in this tab</h2>
   <div class="row">
     <span><label>preset</label><select id="preset">${presetNames.map((p) => {
       const s = WEB_PRESETS[p] as { steps?: number; trainImages?: number };
-      return `<option value="${p}"${p === initialPreset ? ' selected' : ''}>${p}: ${s.steps ?? 600} updates, ${s.trainImages ?? 1000} + ${s.trainImages ?? 1000} training images</option>`;
+      const steps = stepsParam ?? s.steps ?? 600; // ?steps=N overrides every preset's updates
+      return `<option value="${p}"${p === initialPreset ? ' selected' : ''}>${p}: ${steps} updates, ${s.trainImages ?? 1000} + ${s.trainImages ?? 1000} training images</option>`;
     }).join('')}</select></span>
     <span><label>seed</label><input id="seed" type="number" value="${Number(params.get('seed') ?? 0)}" style="width:60px"></span>
     <span><label>target gap k</label><input id="k" type="number" step="0.1" min="0" value="${Number(params.get('k') ?? 0.6)}" style="width:60px"></span>
@@ -70,10 +72,9 @@ function fail(message: string): void {
 function settings(): Omit<ArmJob, 'arm' | 'exportModel'> {
   const k = Number($<HTMLInputElement>('k').value);
   const seed = Number($<HTMLInputElement>('seed').value);
-  const steps = Number(params.get('steps'));
   return {
     preset: $<HTMLSelectElement>('preset').value as WebPresetName, seed: Number.isInteger(seed) ? seed : 0, k: Number.isFinite(k) && k >= 0 ? k : 0.6,
-    backend: requestedBackend(), ...(Number.isInteger(steps) && steps > 0 ? { steps } : {}),
+    backend: requestedBackend(), ...(stepsParam !== undefined ? { steps: stepsParam } : {}),
   };
 }
 
