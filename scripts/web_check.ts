@@ -1,9 +1,11 @@
-// `npx tsx scripts/web_check.ts [--backends webgpu,webgl,wasm] [--steps 20] [--skip checks,adapt,segment]
+// `npx tsx scripts/web_check.ts [--backends webgpu,webgl,wasm] [--steps 20] [--train 2] [--skip checks,adapt,segment]
 //   [--model DIR] [--json FILE] [--timeout-min 60]`
 // The browser backends, checked in headless Chromium (test/web/harness.ts: WebGPU on SwiftShader's
 // Vulkan, WebGL on SwiftShader; on a machine with a GPU, set PLCA_CHROMIUM to a browser that uses it):
 //  1. checks: every engine fixture and every reference parity fixture (test/web/checks), with the
-//     kernels each backend ran and whether it has them;
+//     kernels each backend ran and whether it has them; then `--train` updates of the PLCA arm on tiny
+//     data on the page's thread: every kernel a training update runs, whether the backend has it, and
+//     the synchronous GPU→CPU reads (dataSync) per update;
 //  2. adapt: the Adapt page's tiny preset for `--steps` updates (both arms in their workers): the
 //     loss over the first and the last five updates, ms per update;
 //  3. segment: the Segment page on its six MiniCity samples with an exported model (`--model`, or
@@ -25,7 +27,7 @@ import { REPO_ROOT } from '../test/helpers/fixtures.js';
 import { buildPages, findChromium, fixtureFiles, launchChromium, waitForState } from '../test/web/harness.js';
 
 const { values: a } = parseArgs({ options: {
-  backends: { type: 'string', default: 'webgpu,webgl' }, steps: { type: 'string', default: '20' }, skip: { type: 'string', default: '' },
+  backends: { type: 'string', default: 'webgpu,webgl' }, steps: { type: 'string', default: '20' }, train: { type: 'string', default: '2' }, skip: { type: 'string', default: '' },
   model: { type: 'string' }, json: { type: 'string' }, 'timeout-min': { type: 'string', default: '60' },
 } });
 const backends = a.backends.split(',');
@@ -33,6 +35,7 @@ const skip = new Set(a.skip.split(','));
 const timeout = Number(a['timeout-min']) * 60_000;
 
 interface CheckResult { set: string; file: string; variant?: string; ok: boolean; errors: Record<string, number>; ms: number; error?: string }
+interface TrainView { losses: number[]; ms: number[]; reads: number[]; readMs: number[]; kernels?: Record<string, boolean>; error?: string }
 interface ArmView { status: string; losses: number[]; ms: number[]; mIoU?: number; error?: string }
 const report: Record<string, unknown> = { chromium: '', backends: {} };
 let failed = false;
@@ -44,8 +47,8 @@ async function checks(browser: Browser, server: WebServer, backend: string): Pro
   const page = await browser.newPage();
   try {
     const t0 = Date.now();
-    await page.goto(`${server.url}checks/index.html?backend=${backend}&engine=${fixtureFiles('engine').join(',')}&reference=${fixtureFiles('reference').join(',')}`);
-    const s = await waitForState<{ status: string; backend: string; results: CheckResult[]; kernels: Record<string, boolean>; error?: string }>(
+    await page.goto(`${server.url}checks/index.html?backend=${backend}&engine=${fixtureFiles('engine').join(',')}&reference=${fixtureFiles('reference').join(',')}&train=${Number(a.train)}`);
+    const s = await waitForState<{ status: string; backend: string; results: CheckResult[]; kernels: Record<string, boolean>; train?: TrainView; error?: string }>(
       page, 'plcaChecks', ['done', 'error'], timeout);
     const bad = s.results.filter((r) => !r.ok);
     if (s.status !== 'done' || bad.length > 0) failed = true;
@@ -59,6 +62,16 @@ async function checks(browser: Browser, server: WebServer, backend: string): Pro
     }
     console.log(`${s.results.length - bad.length}/${s.results.length} passed; kernels run: ${Object.keys(s.kernels).length}, ` +
       `missing on ${s.backend}: ${missing.length ? missing.join(', ') : 'none'}`);
+    if (s.train) {
+      const t = s.train;
+      const kernels = Object.keys(t.kernels ?? {});
+      const lacking = Object.entries(t.kernels ?? {}).filter(([, has]) => !has).map(([k]) => k);
+      if (t.error || lacking.length > 0 || t.losses.length !== Number(a.train)) failed = true;
+      console.log(`${t.error || lacking.length ? 'FAIL' : 'ok  '} training on the page's thread (PLCA arm, tiny data): ${t.losses.length} updates, ` +
+        `${t.ms.map((m) => m.toFixed(0)).join(', ')} ms; synchronous reads per update ${t.reads.join(', ')} (${t.readMs.join(', ')} ms)` +
+        `${t.error ? `; error: ${t.error}` : ''}`);
+      console.log(`kernels of a training update: ${kernels.length}, missing on ${s.backend}: ${lacking.length ? lacking.join(', ') : 'none'}: ${kernels.join(' ')}`);
+    }
     return { ...s, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await page.close();

@@ -117,7 +117,7 @@ describe.skipIf(!chromiumPath)('web app in headless Chromium', () => {
       const s = await waitForState<AdaptView>(page, 'plcaAdapt', ['done', 'error'], 300_000, adaptView);
       expect(s.error).toBeUndefined();
       expect(s.status).toBe('done');
-      expect(Object.keys(s.arms).sort()).toEqual(['plca', 'source_only']);
+      expect(Object.keys(s.arms).sort()).toEqual(DEMO_ARMS.map((a) => a.key).sort());
       for (const arm of Object.values(s.arms)) {
         expect(arm.losses).toHaveLength(STEPS);
         expect(Number.isFinite(arm.target!.mIoU)).toBe(true);
@@ -125,6 +125,7 @@ describe.skipIf(!chromiumPath)('web app in headless Chromium', () => {
       straight = s;
       const rows = await page.locator('#perClass tr').allTextContents();
       expect(rows).toHaveLength(1 + 9 + 1); // header, the 9 MiniCity classes, mIoU
+      expect(rows[0]).toContain('PLCA − source only');
       expect(rows[rows.length - 1]).toMatch(/^mIoU/);
       expect(await page.locator('#download').isEnabled()).toBe(true);
     } finally {
@@ -152,7 +153,7 @@ describe.skipIf(!chromiumPath)('web app in headless Chromium', () => {
       const s = await waitForState<AdaptView>(page, 'plcaAdapt', ['done', 'error'], 300_000, adaptView);
       expect(s.error).toBeUndefined();
       expect(s.status).toBe('done');
-      for (const key of ['source_only', 'plca']) {
+      for (const key of DEMO_ARMS.map((a) => a.key)) {
         expect(s.arms[key].losses, key).toEqual(straight!.arms[key].losses);
         expect(s.arms[key].valCurve, key).toEqual(straight!.arms[key].valCurve);
         expect(s.arms[key].target, key).toEqual(straight!.arms[key].target);

@@ -152,6 +152,13 @@ function render(): void {
   });
 }
 
+/** source only blue, PLCA red (as in the demo's report), other arms (controls) after them. */
+const ARM_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+function armColor(key: string): string {
+  const order = ['source_only', 'plca', ...DEMO_ARMS.map((a) => a.key).filter((k) => k !== 'source_only' && k !== 'plca')];
+  return ARM_COLORS[Math.max(0, order.indexOf(key)) % ARM_COLORS.length];
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
@@ -170,11 +177,10 @@ function draw(): void {
       <div class="muted">${escapeHtml(a.message ?? '')}</div>
       ${a.command ? `<div class="muted" style="font-size:12px">same run in Node: <code>${escapeHtml(a.command)}</code></div>` : ''}</div>`;
   }).join('');
-  const colors: Record<string, string> = { source_only: '#1f77b4', plca: '#d62728' };
-  const loss = arms.map((a) => ({ name: a.label, color: colors[a.key], points: smooth(a.curve.map((p) => [p.step, p.loss] as [number, number]), Math.max(1, Math.round(a.curve.length / 60))) }));
-  const miou = arms.map((a) => ({ name: a.label, color: colors[a.key], points: a.valCurve.map((p) => [p.step, p.mIoU] as [number, number]) }));
+  const loss = arms.map((a) => ({ name: a.label, color: armColor(a.key), points: smooth(a.curve.map((p) => [p.step, p.loss] as [number, number]), Math.max(1, Math.round(a.curve.length / 60))) }));
+  const miou = arms.map((a) => ({ name: a.label, color: armColor(a.key), points: a.valCurve.map((p) => [p.step, p.mIoU] as [number, number]) }));
   const plca = state.arms.plca;
-  const cover = plca ? [{ name: 'PLCA feature cover ratio', color: colors.plca, points: plca.curve.filter((p) => p.diagnostics['fass.coverRatio'] !== undefined).map((p) => [p.step, p.diagnostics['fass.coverRatio']] as [number, number]) }] : [];
+  const cover = plca ? [{ name: 'PLCA feature cover ratio', color: armColor('plca'), points: plca.curve.filter((p) => p.diagnostics['fass.coverRatio'] !== undefined).map((p) => [p.step, p.diagnostics['fass.coverRatio']] as [number, number]) }] : [];
   $('charts').innerHTML = [
     lineChart(loss, { title: 'training loss (weighted total)', xLabel: 'update', width: 400, height: 230 }),
     lineChart(miou, { title: 'target-val mIoU (%)', xLabel: 'update', width: 400, height: 230 }),
@@ -190,31 +196,35 @@ function draw(): void {
   if (!done && state.status === 'running') $('status').textContent = `${arms.map((a) => `${a.label}: ${a.status}`).join(' · ')}`;
 }
 
+/** The per-class table: target IoU of every arm, and PLCA's gain over source only (the demo's comparison). */
 function finish(): void {
   state.status = 'done';
-  const so = state.arms.source_only.result!;
-  const pl = state.arms.plca.result!;
-  const gain = pl.target.mIoU - so.target.mIoU;
-  const cell = (v: number | null) => (v === null ? '–' : v.toFixed(1));
-  const rows = DEMO_CLASS_NAMES.map((c) => {
-    const a = so.target.perClass[c];
-    const b = pl.target.perClass[c];
-    const d = a === null || b === null ? null : b - a;
-    return `<tr><td>${escapeHtml(c)}</td><td>${cell(a)}</td><td>${cell(b)}</td><td class="${d === null ? '' : d >= 0 ? 'gain-pos' : 'gain-neg'}">${d === null ? '–' : `${d >= 0 ? '+' : ''}${d.toFixed(1)}`}</td></tr>`;
-  }).join('');
+  const arms = Object.values(state.arms);
+  const so = state.arms.source_only?.result;
+  const pl = state.arms.plca?.result;
+  const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
+  const gainCell = (a: number | null | undefined, b: number | null | undefined) => {
+    if (a === null || a === undefined || b === null || b === undefined) return '<td>–</td>';
+    const d = b - a;
+    return `<td class="${d >= 0 ? 'gain-pos' : 'gain-neg'}">${d >= 0 ? '+' : ''}${d.toFixed(1)}</td>`;
+  };
+  const rows = DEMO_CLASS_NAMES.map((c) => `<tr><td>${escapeHtml(c)}</td>${arms.map((a) => `<td>${cell(a.result!.target.perClass[c])}</td>`).join('')}` +
+    `${gainCell(so?.target.perClass[c], pl?.target.perClass[c])}</tr>`).join('');
   const collapse = (r: ArmResult) => (r.collapse.collapsed ? `<span class="gain-neg">collapsed: ${escapeHtml(r.collapse.reasons.join('; '))}</span>`
     : `no collapse (${r.collapse.classesPredicted} classes predicted${r.collapse.minCoverRatio === null ? '' : `, lowest feature cover ratio ${r.collapse.minCoverRatio.toFixed(2)}`})`);
+  const list = (f: (a: ArmView) => string) => arms.map((a) => `${escapeHtml(a.label)} <b>${f(a)}</b>`).join(', ');
+  const gain = so && pl ? pl.target.mIoU - so.target.mIoU : undefined;
   $('result').classList.remove('muted');
-  $('result').innerHTML = `<p>Target-val mIoU at the last update (${pl.target.images} images): source only <b>${so.target.mIoU.toFixed(1)}</b>,
-    PLCA <b>${pl.target.mIoU.toFixed(1)}</b>, <span class="${gain >= 0 ? 'gain-pos' : 'gain-neg'}">${gain >= 0 ? '+' : ''}${gain.toFixed(1)}</span>.
-    Source-val mIoU: ${so.source?.mIoU.toFixed(1) ?? '–'} / ${pl.source?.mIoU.toFixed(1) ?? '–'}.
-    Training: ${so.trainSeconds.toFixed(0)} s / ${pl.trainSeconds.toFixed(0)} s.</p>
-    <table id="perClass"><tr><th>target IoU (%)</th><th>source only</th><th>PLCA</th><th>gain</th></tr>${rows}
-    <tr><td><b>mIoU</b></td><td><b>${so.target.mIoU.toFixed(1)}</b></td><td><b>${pl.target.mIoU.toFixed(1)}</b></td><td class="${gain >= 0 ? 'gain-pos' : 'gain-neg'}">${gain >= 0 ? '+' : ''}${gain.toFixed(1)}</td></tr></table>
-    <p>Collapse check (no target labels): source only: ${collapse(so)}; PLCA: ${collapse(pl)}.</p>`;
-  const model = state.arms.plca.model;
+  $('result').innerHTML = `<p>Target-val mIoU at the last update (${arms[0].result!.target.images} images): ${list((a) => a.result!.target.mIoU.toFixed(1))}${gain === undefined ? '' :
+    `; PLCA over source only <span class="${gain >= 0 ? 'gain-pos' : 'gain-neg'}">${gain >= 0 ? '+' : ''}${gain.toFixed(1)}</span>`}.
+    Source-val mIoU: ${arms.map((a) => a.result!.source?.mIoU.toFixed(1) ?? '–').join(' / ')}.
+    Training: ${arms.map((a) => `${a.result!.trainSeconds.toFixed(0)} s`).join(' / ')}.</p>
+    <table id="perClass"><tr><th>target IoU (%)</th>${arms.map((a) => `<th>${escapeHtml(a.label)}</th>`).join('')}<th>PLCA − source only</th></tr>${rows}
+    <tr><td><b>mIoU</b></td>${arms.map((a) => `<td><b>${a.result!.target.mIoU.toFixed(1)}</b></td>`).join('')}${gainCell(so?.target.mIoU, pl?.target.mIoU)}</tr></table>
+    <p>Collapse check (no target labels): ${arms.map((a) => `${escapeHtml(a.label)}: ${collapse(a.result!)}`).join('; ')}.</p>`;
+  const model = state.arms.plca?.model;
   $<HTMLButtonElement>('download').disabled = model === undefined;
-  if (state.arms.plca.savedTo) {
+  if (state.arms.plca?.savedTo) {
     const link = $<HTMLAnchorElement>('segmentLink');
     link.href = `./index.html?model=${encodeURIComponent(state.arms.plca.savedTo)}${requestedBackend() === 'auto' ? '' : `&backend=${requestedBackend()}`}`;
     link.style.display = '';

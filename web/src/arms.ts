@@ -1,13 +1,12 @@
 // The MiniCity arms' config files, bundled into the page (the same files `plca train --config`
 // and `plca demo` load), and the web app's presets as settings of those configs.
 import { QUICK, resolveConfig, settingsOverrides, type ArmSpec, type MiniCitySettings, type ResolvedConfig, type UserConfig } from '../../src/browser.js';
-import minicityPlca from '../../configs/minicity_plca.js';
-import minicitySourceOnly from '../../configs/minicity_source_only.js';
 
-const CONFIGS: Record<string, UserConfig> = {
-  'configs/minicity_plca.ts': minicityPlca,
-  'configs/minicity_source_only.ts': minicitySourceOnly,
-};
+/** Every MiniCity config file, keyed as DEMO_ARMS name them (`configs/minicity_plca.ts`): a demo arm added on a new config needs no change here. */
+const CONFIGS: Record<string, UserConfig> = Object.fromEntries(
+  Object.entries(import.meta.glob<UserConfig>('../../configs/minicity_*.ts', { eager: true, import: 'default' }))
+    .map(([path, config]) => [path.replace(/^(\.\.\/)+/, ''), config]),
+);
 
 /**
  * `short` is the page's default: 300 updates on the configs' data (1000 + 1000 training images)

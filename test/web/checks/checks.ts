@@ -13,7 +13,7 @@ import { engineCaseFor, engineTolerance } from '../../engine/engine_cases.js';
 import { caseFor, runReferenceFixture, TOL } from '../../parity/reference_cases.js';
 
 interface CaseResult { set: 'engine' | 'reference'; file: string; variant?: string; ok: boolean; errors: Record<string, number>; ms: number; error?: string }
-interface TrainResult { losses: number[]; ms: number[]; reads: number[]; readMs: number[]; kernelMs?: Record<string, number>; error?: string }
+interface TrainResult { losses: number[]; ms: number[]; reads: number[]; readMs: number[]; kernelMs?: Record<string, number>; kernels?: Record<string, boolean>; error?: string }
 const state: { status: string; backend?: string; results: CaseResult[]; kernels: Record<string, boolean>; train?: TrainResult; error?: string } = { status: 'running', results: [], kernels: {} };
 (window as unknown as { plcaChecks: typeof state }).plcaChecks = state;
 
@@ -100,14 +100,15 @@ async function train(steps: number): Promise<void> {
       },
     });
   try {
+    // Under tf.profile: the kernels the updates ran (whether the backend has each one, as for the
+    // fixtures) and, with `?profile=1`, their times summed by kernel (GPU timestamps where the backend has them).
+    const info = await tf.profile(async () => { await run(); return [] as tf.Tensor[]; });
+    const known = new Set(['cpu', state.backend!].flatMap((b) => tf.getKernelsForBackend(b).map((k) => k.kernelName)));
+    r.kernels = Object.fromEntries([...new Set(info.kernelNames)].filter((k) => known.has(k)).sort().map((k) => [k, tf.getKernel(k, state.backend!) !== undefined]));
     if (q.get('profile') === '1') {
-      // Kernel times of the whole run, summed by kernel (GPU timestamps where the backend has them).
-      const info = await tf.profile(async () => { await run(); return [] as tf.Tensor[]; });
       const by: Record<string, number> = {};
       for (const k of info.kernels) by[k.name] = (by[k.name] ?? 0) + (Number(k.kernelTimeMs) || 0);
       r.kernelMs = Object.fromEntries(Object.entries(by).sort((x, y) => y[1] - x[1]).slice(0, 25).map(([k, v]) => [k, Math.round(v)]));
-    } else {
-      await run();
     }
   } catch (e) {
     r.error = e instanceof Error ? e.message : String(e);
