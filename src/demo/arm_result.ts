@@ -42,6 +42,15 @@ export interface ArmResult {
   trainSeconds: number;
   stepsPerSecond: number;
   weights: Record<string, number>;
+  /** What the association schedule and the collapse guard did, in order (the trainer's `adaptation` events). */
+  adaptation?: AdaptationNote[];
+}
+
+/** One `adaptation` event as the demo keeps it. */
+export interface AdaptationNote {
+  step: number;
+  action: string;
+  message: string;
 }
 
 /** Metrics of the pipeline's evaluation in the demo's form (percent, classes by name, predicted shares). */

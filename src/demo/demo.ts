@@ -187,6 +187,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   log(formatComparison(results));
   for (const [key, r] of Object.entries(results.runs)) {
     if (r.collapse.collapsed) log(`WARNING: ${key} collapsed: ${r.collapse.reasons.join('; ')}`);
+    for (const a of r.adaptation ?? []) if (a.action === 'rollback' || a.action === 'source_only') log(`${key}: collapse guard at update ${a.step}: ${a.message}`);
   }
   log(`PLCA − source only: ${results.gain >= 0 ? '+' : ''}${results.gain.toFixed(1)} mIoU (target val, last update, seed ${seed}); ${results.wallSeconds.toFixed(0)} s`);
   log(`in a browser: npx plca serve --model ${modelDir}, then open http://127.0.0.1:${DEFAULT_PORT}/ (segment with the PLCA net; watch it adapt)`);

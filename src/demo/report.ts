@@ -67,7 +67,9 @@ function collapseBlock(res: DemoResults): string {
     const c = r.collapse;
     const cover = c.minCoverRatio === null ? 'no association' : `min feature cover ratio ${c.minCoverRatio.toFixed(3)} (start ${c.initialCoverRatio!.toFixed(2)})`;
     const state = c.collapsed ? `<b class="bad">COLLAPSE DETECTED</b>: ${c.reasons.map(escapeHtml).join('; ')}` : '<span class="ok">healthy</span>';
-    return `<li>${escapeHtml(r.label)}: ${state} — ${cover}, ${c.classesPredicted} classes predicted on target images</li>`;
+    const did = (r.adaptation ?? []).map((a) => `<li>update ${a.step}: ${a.action === 'rollback' || a.action === 'source_only' ? '<b class="bad">' : ''}${escapeHtml(a.message)}${a.action === 'rollback' || a.action === 'source_only' ? '</b>' : ''}</li>`);
+    const guard = did.length === 0 ? '' : `<ul class="note">${did.join('')}</ul>`;
+    return `<li>${escapeHtml(r.label)}: ${state} — ${cover}, ${c.classesPredicted} classes predicted on target images${guard}</li>`;
   });
   return `<ul>${items.join('')}</ul>`;
 }

@@ -48,6 +48,8 @@ export interface RunSummary {
   /** share of target-val pixels predicted as each class, by name */
   predictedShares: Record<string, number>;
   valCurve: ArmResult['valCurve'];
+  /** what the association schedule and the collapse guard did (warm-up end, ramp end, rollbacks) */
+  adaptation: NonNullable<ArmResult['adaptation']>;
 }
 
 export interface DemoResults {
@@ -74,6 +76,7 @@ export function summarize(r: ArmResult, classNames: readonly string[]): RunSumma
     collapse: r.collapse,
     predictedShares: Object.fromEntries(classNames.map((c, i) => [c, r.predictedShares[i] ?? 0])),
     valCurve: r.valCurve,
+    adaptation: r.adaptation ?? [],
   };
 }
 

@@ -11,7 +11,7 @@ import type { Segmentor } from '../models/index.js';
 import { miniCitySet, predictImage, runEvaluation, runTraining } from '../pipeline/index.js';
 import { setSample } from '../minicity/index.js';
 import type { TrainEvent } from '../train/index.js';
-import { armMetrics, curvePoint, type ArmResult } from './arm_result.js';
+import { armMetrics, curvePoint, type AdaptationNote, type ArmResult } from './arm_result.js';
 import { armConfig, type ArmSpec } from './arms.js';
 import { detectCollapse, type CurvePoint } from './collapse.js';
 
@@ -59,12 +59,19 @@ export async function runArm(arm: ArmSpec, o: ArmRunOptions): Promise<ArmResult>
   const dataSeconds = warmData(cfg);
   const curve: CurvePoint[] = [];
   const valCurve: ArmResult['valCurve'] = [];
+  const adaptation: AdaptationNote[] = [];
   const t0 = Date.now();
   const r = await runTraining(cfg, {
     outDir: o.outDir, signal: o.signal,
     onEvent: (e) => {
-      if (e.type === 'step') curve.push(curvePoint(e));
+      // After a rollback of the collapse guard the updates repeat: the curves keep the run's final path.
+      if (e.type === 'step') {
+        while (curve.length > 0 && curve[curve.length - 1].step >= e.step) curve.pop();
+        while (valCurve.length > 0 && valCurve[valCurve.length - 1].step >= e.step) valCurve.pop();
+        curve.push(curvePoint(e));
+      }
       if (e.type === 'validation' && e.metrics.mIoU !== undefined) valCurve.push({ step: e.step, mIoU: e.metrics.mIoU });
+      if (e.type === 'adaptation') adaptation.push({ step: e.step, action: e.action, message: e.message });
       o.onEvent?.(e);
     },
   });
@@ -84,6 +91,7 @@ export async function runArm(arm: ArmSpec, o: ArmRunOptions): Promise<ArmResult>
       predictions: keep > 0 ? predictTargetVal(r.model, cfg, keep) : undefined,
       dataSeconds, trainSeconds, stepsPerSecond: cfg.train.maxIters / trainSeconds,
       weights: { ...cfg.method.weights },
+      adaptation,
     };
   } finally {
     r.model.dispose();

@@ -46,6 +46,9 @@ describe('configs/', () => {
     const st = await loadConfig(cfgPath('minicity_self_training.ts'));
     expect(st.method.selfTraining).toEqual({ loss: 'pseudo_label', weight: 1, threshold: 0.9 });
     expect(st.method.mode).toBe(so.method.mode);
+    // The PLCA default: the control's augmentation, warm-up 1/3, ramp 1/6, collapse guard (docs/minicity.md).
+    expect(plca.data.augment).toEqual(aug.data.augment);
+    expect([plca.method.associationWarmup, plca.method.associationRamp, plca.train.collapseGuard.enabled]).toEqual([1 / 3, 1 / 6, true]);
   });
 
   it('a saved resolved config loads back from JSON unchanged', async () => {
