@@ -18,6 +18,11 @@ export interface ArmSpec {
   config: string;
   /** `key.path=value` overrides applied to that config, before the run's own */
   set: readonly string[];
+  /**
+   * A fine-tuning arm: it starts from the final weights of the arm `arm` (same seed, same run) and
+   * trains `share` of the run's updates (see `branchOverrides`). Such an arm runs after that one.
+   */
+  from?: { arm: string; share: number };
 }
 
 const PLCA = 'configs/minicity_plca.ts';
@@ -29,6 +34,38 @@ export const DEMO_ARMS: readonly ArmSpec[] = [
   { key: 'source_only', label: 'source only (CE + Lovász)', config: SOURCE_ONLY, set: [] },
   { key: 'plca', label: 'PLCA', config: PLCA, set: [] },
 ];
+
+/**
+ * The stronger controls of issue 14, beside source-only: what a practitioner would try before
+ * (or instead of) PLCA. Source-only with photometric augmentation (configs/minicity_source_only_aug.ts),
+ * and the source-only net fine-tuned on the target with pseudo-labels (configs/minicity_self_training.ts)
+ * for a third of the updates. A gain of PLCA is stated against the strongest of them.
+ */
+export const CONTROL_ARMS: readonly ArmSpec[] = [
+  { key: 'source_only_aug', label: 'source only + augmentation', config: 'configs/minicity_source_only_aug.ts', set: [] },
+  {
+    key: 'self_training', label: 'source only + self-training', config: 'configs/minicity_self_training.ts', set: [],
+    from: { arm: 'source_only', share: 1 / 3 },
+  },
+];
+
+/** What `plca demo` and `plca bench minicity` compare: source-only, the controls, PLCA. */
+export const COMPARISON_ARMS: readonly ArmSpec[] = [DEMO_ARMS[0], ...CONTROL_ARMS, DEMO_ARMS[1]];
+
+/** The keys of arms that are controls (every arm that is not an adaptation method). */
+export const CONTROL_KEYS: readonly string[] = ['source_only', 'source_only_aug', 'self_training', 'ce', 'lovasz', 'bn_lovasz', 'bn_lovbn'];
+
+/**
+ * The overrides that make a fine-tuning arm (`ArmSpec.from`) start from its parent's run: the
+ * parent's run directory as `model.pretrained` (its last checkpoint) and `share` of the parent's
+ * updates, with the poly horizon to match. Appended after the run's settings.
+ * @param steps the run's updates per arm (train.maxIters of the parent)
+ */
+export function branchOverrides(arm: ArmSpec, steps: number, parentRunDir: string): string[] {
+  if (arm.from === undefined) return [];
+  const n = Math.max(1, Math.round(steps * arm.from.share));
+  return [`model.pretrained=${parentRunDir}`, `train.maxIters=${n}`, `train.polyHorizon=${n}`];
+}
 
 /**
  * The analogue of the paper's Table 1 on MiniCity, plus the target-statistics control. The

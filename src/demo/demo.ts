@@ -1,8 +1,10 @@
 /**
- * `plca demo` / `npm start`: train the two arms of DEMO_ARMS — configs/minicity_source_only.ts
- * and configs/minicity_plca.ts, with the run's settings as overrides — through the library's
- * pipeline, score both on target val at the last update, print the per-class table and the
- * gain, and write results.json and report.html. `plca train --config configs/minicity_plca.ts`
+ * `plca demo` / `npm start`: train the arms of COMPARISON_ARMS — source-only
+ * (configs/minicity_source_only.ts), the controls (source-only + augmentation, source-only +
+ * self-training) and PLCA (configs/minicity_plca.ts), with the run's settings as overrides —
+ * through the library's pipeline, score each on target val at the last update, print the
+ * per-class table, the gain over source-only and over the strongest control, and write
+ * results.json and report.html. `plca train --config configs/minicity_plca.ts`
  * with the same seed trains the same PLCA net to the same score.
  */
 import { mkdirSync } from 'node:fs';
@@ -16,10 +18,13 @@ import { DEFAULT_PORT } from '../serve/index.js';
 import type { TrainEvent } from '../train/index.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { PlcaError } from '../util/errors.js';
-import { armCommand, armConfig, DEMO_ARMS, miniCitySettings, settingsOverrides, weightingName, type MiniCityRunOptions } from './arms.js';
+import {
+  armCommand, armConfig, branchOverrides, COMPARISON_ARMS, miniCitySettings, settingsOverrides, weightingName, type ArmSpec, type MiniCityRunOptions,
+} from './arms.js';
+import { runPool } from './arm_pool.js';
 import { mosaicPng } from './mosaic.js';
 import { renderReport } from './report.js';
-import { DEMO_CLASS_NAMES, formatComparison, summarize, type DemoResults, type DemoSettings } from './results.js';
+import { DEMO_CLASS_NAMES, formatComparison, strongestControl, summarize, type DemoResults, type DemoSettings } from './results.js';
 import { runArmInChild } from './arm_process.js';
 import { styleArg } from './style_arg.js';
 import { armDir, runArm, type ArmResult, type ArmRunOptions } from './run_arm.js';
@@ -48,8 +53,8 @@ export interface DemoOptions extends MiniCityRunOptions {
   /** rows of the mosaic. @default 6 */
   mosaicRows?: number;
   /**
-   * Train the two arms side by side, each in its own process (1 = one after the other, in this
-   * process). Why: a run gains little from a second wasm thread, two single-threaded runs
+   * Training runs at a time, each in its own process (1 = one after the other, in this
+   * process); the arms queue, a fine-tuning arm after its parent. Why: a run gains little from a second wasm thread, two single-threaded runs
    * nearly halve the wall time on 2 cores. The scores do not depend on it. @default min(2, cores)
    */
   jobs?: number;
@@ -69,8 +74,8 @@ export interface DemoOutput {
 }
 
 export interface DemoOutputsInput {
-  sourceOnly: ArmResult;
-  plca: ArmResult;
+  /** every arm's result by key; source_only and plca are required */
+  arms: Record<string, ArmResult>;
   /** the set the arms were scored on (mosaic images and ground truth, train ids) */
   targetVal: MiniCitySet;
   settings: DemoSettings;
@@ -81,20 +86,25 @@ export interface DemoOutputsInput {
   modelDir?: string;
 }
 
-/** results.json and report.html from two finished arms. */
+/** results.json and report.html from the finished arms. */
 export function writeDemoOutputs(outDir: string, x: DemoOutputsInput): { results: DemoResults; resultsPath: string; reportPath: string } {
-  const so = x.sourceOnly;
-  const pl = x.plca;
+  const so = x.arms.source_only;
+  const pl = x.arms.plca;
+  if (!so || !pl) throw new PlcaError('PLCA_INVALID_ARGUMENT', 'writeDemoOutputs: the source_only and plca arms are required');
   if (!so.predictions || !pl.predictions) {
     throw new PlcaError('PLCA_INVALID_ARGUMENT', 'writeDemoOutputs: both arms must keep their target-val predictions (keepPredictions) for the mosaic');
   }
+  const runs = Object.fromEntries(Object.entries(x.arms).map(([k, r]) => [k, summarize(r, DEMO_CLASS_NAMES)])) as DemoResults['runs'];
+  const strongest = strongestControl(runs);
   const results: DemoResults = {
     benchmark: 'minicity', seed: x.settings.seed,
-    runs: { source_only: summarize(so, DEMO_CLASS_NAMES), plca: summarize(pl, DEMO_CLASS_NAMES) },
+    runs,
     gain: pl.target.mIoU - so.target.mIoU,
+    strongestControl: strongest,
+    gainVsStrongest: pl.target.mIoU - strongest.mIoU,
     wallSeconds: x.wallSeconds,
     settings: x.settings,
-    diagnostics: { collapseDetected: so.collapse.collapsed || pl.collapse.collapsed, dataGenerationSeconds: x.dataGenerationSeconds },
+    diagnostics: { collapseDetected: Object.values(x.arms).some((a) => a.collapse.collapsed), dataGenerationSeconds: x.dataGenerationSeconds },
     createdAt: new Date().toISOString(),
   };
   const mosaic = mosaicPng(x.targetVal, [so.predictions, pl.predictions], x.mosaicRows);
@@ -102,7 +112,7 @@ export function writeDemoOutputs(outDir: string, x: DemoOutputsInput): { results
   const resultsPath = join(outDir, 'results.json');
   const reportPath = join(outDir, 'report.html');
   writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileAtomic(reportPath, renderReport({ results, sourceOnly: so, plca: pl, mosaic, mosaicRows: x.mosaicRows, modelDir: x.modelDir }));
+  writeFileAtomic(reportPath, renderReport({ results, arms: x.arms, mosaic, mosaicRows: x.mosaicRows, modelDir: x.modelDir }));
   return { results, resultsPath, reportPath };
 }
 
@@ -124,12 +134,13 @@ function timestamp(d = new Date()): string {
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   const t0 = Date.now();
   const seed = opts.seed ?? 0;
-  const jobs = Math.max(1, Math.min(opts.jobs ?? Math.min(2, cpus().length), DEMO_ARMS.length));
+  const ARMS = COMPARISON_ARMS;
+  const jobs = Math.max(1, Math.min(opts.jobs ?? Math.min(2, cpus().length), ARMS.length));
   const threads = opts.threads ?? (jobs > 1 ? Math.max(1, Math.floor(cpus().length / jobs)) : undefined);
   const overrides = settingsOverrides(miniCitySettings({ ...opts, threads, targetStyle: opts.targetStyle && styleArg(opts.targetStyle) }, seed));
-  // Both arms' configs resolve before any work: a bad override or style file fails here.
-  const cfgs = await Promise.all(DEMO_ARMS.map((arm) => armConfig(arm, overrides)));
-  const cfg = cfgs[DEMO_ARMS.findIndex((a) => a.key === 'plca')];
+  // Every arm's config resolves before any work: a bad override or style file fails here.
+  const cfgs = await Promise.all(ARMS.map((arm) => armConfig(arm, overrides)));
+  const cfg = cfgs[ARMS.findIndex((a) => a.key === 'plca')];
   const log = opts.log ?? ((l: string) => console.log(l));
   const progress = opts.onProgress ?? plainProgress(log);
   const outDir = resolve(opts.out ?? join('runs', `demo-${timestamp()}`));
@@ -137,32 +148,45 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   const engine = await initEngine({ backend: cfg.runtime.backend, threads: cfg.runtime.threads ?? undefined });
 
   const m = cfg.data.minicity;
-  progress({ phase: 'data', message: `generating MiniCity (${m.trainImages} + ${m.trainImages} train, ${m.valImages} + ${m.valImages} val, k = ${m.targetGap})` });
+  progress({ phase: 'data', message: `generating MiniCity (${m.trainImages} + ${m.trainImages} train, ${m.valImages} + ${m.valImages} val, k = ${m.targetGap}${m.targetStyle === null ? '' : `, target style ${m.targetStyle}`})` });
   const tData = Date.now();
   const targetVal = miniCitySet(cfg.data, 'target_val', 'data.val');
   const parentDataSeconds = (Date.now() - tData) / 1000;
   const mosaicRows = Math.min(opts.mosaicRows ?? 6, m.valImages);
   const steps = cfg.train.maxIters;
-  const runOptions = (key: string): Omit<ArmRunOptions, 'onEvent' | 'signal'> => ({
-    set: overrides, outDir: armDir(outDir, DEMO_ARMS.find((a) => a.key === key)!, seed), keepPredictions: mosaicRows,
+  const dirOf = (key: string) => armDir(outDir, ARMS.find((a) => a.key === key)!, seed);
+  // A fine-tuning arm (self-training) starts from its parent's last checkpoint, for a share of the updates.
+  const setOf = (arm: ArmSpec) => [...overrides, ...(arm.from ? branchOverrides(arm, steps, dirOf(arm.from.arm)) : [])];
+  const stepsOf = (arm: ArmSpec) => (arm.from ? Math.max(1, Math.round(steps * arm.from.share)) : steps);
+  const runOptions = (arm: ArmSpec): Omit<ArmRunOptions, 'onEvent' | 'signal'> => ({
+    set: setOf(arm), outDir: dirOf(arm.key), keepPredictions: arm.key === 'source_only' || arm.key === 'plca' ? mosaicRows : 0,
   });
-  const arms: Record<string, ArmResult> = {};
+  let arms: Record<string, ArmResult>;
   if (jobs > 1) {
-    progress({ phase: 'train', arm: 1, arms: 1, step: 0, maxIters: steps, message: `training ${DEMO_ARMS.map((a) => a.label).join(' and ')} side by side (${jobs} processes, ${engine.threads} thread(s) each)` });
-    const done: Record<string, number> = Object.fromEntries(DEMO_ARMS.map((a) => [a.key, 0]));
-    const results = await Promise.all(DEMO_ARMS.map((arm) => runArmInChild({ arm, options: runOptions(arm.key) }, (e) => {
-      if (e.type === 'step') done[arm.key] = e.step;
-      progress({ phase: 'train', arm: 1, arms: 1, step: Math.min(...Object.values(done)), maxIters: steps, event: e });
-    }, opts.signal)));
-    DEMO_ARMS.forEach((arm, i) => { arms[arm.key] = results[i]; });
+    // One bar over all the runs' updates (the arms differ in length and in cost per update).
+    const total = ARMS.reduce((a, arm) => a + stepsOf(arm), 0);
+    const done: Record<string, number> = Object.fromEntries(ARMS.map((a) => [a.key, 0]));
+    const sum = () => Object.values(done).reduce((a, b) => a + b, 0);
+    progress({ phase: 'train', arm: 1, arms: 1, step: 0, maxIters: total, message: `training ${ARMS.map((a) => a.label).join(', ')}: ${jobs} at a time, each a process with ${engine.threads} thread(s)` });
+    // PLCA first: the longest run (about 2.5× a source-only one) starts at once, the others queue beside it.
+    const order = [...ARMS.filter((a) => a.key === 'plca'), ...ARMS.filter((a) => a.key !== 'plca')];
+    const results = await runPool(order.map((arm) => ({
+      key: arm.key, after: arm.from?.arm,
+      run: () => runArmInChild({ arm, options: runOptions(arm) }, (e) => {
+        if (e.type === 'step') done[arm.key] = e.step;
+        progress({ phase: 'train', arm: 1, arms: 1, step: sum(), maxIters: total, event: e });
+      }, opts.signal),
+    })), jobs);
+    arms = Object.fromEntries(ARMS.map((arm) => [arm.key, results.get(arm.key)!]));
   } else {
-    for (const [i, arm] of DEMO_ARMS.entries()) {
-      progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, step: 0, maxIters: steps, message: `training ${arm.label}` });
+    arms = {};
+    for (const [i, arm] of ARMS.entries()) {
+      progress({ phase: arm.key, arm: i + 1, arms: ARMS.length, step: 0, maxIters: stepsOf(arm), message: `training ${arm.label}` });
       arms[arm.key] = await runArm(arm, {
-        ...runOptions(arm.key), signal: opts.signal,
+        ...runOptions(arm), signal: opts.signal,
         onEvent: (e) => {
-          if (e.type === 'step') progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, step: e.step, maxIters: e.maxIters, event: e });
-          else progress({ phase: arm.key, arm: i + 1, arms: DEMO_ARMS.length, event: e });
+          if (e.type === 'step') progress({ phase: arm.key, arm: i + 1, arms: ARMS.length, step: e.step, maxIters: e.maxIters, event: e });
+          else progress({ phase: arm.key, arm: i + 1, arms: ARMS.length, event: e });
         },
       });
     }
@@ -170,16 +194,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
   progress({ phase: 'report' });
   // The adapted net for the browser: its last checkpoint as a GraphModel (the web app's Segment page).
   const modelDir = join(outDir, 'model');
-  exportFromCheckpoint(armDir(outDir, DEMO_ARMS.find((a) => a.key === 'plca')!, seed), modelDir, { ...exportOptionsFor(cfg), overwrite: true });
+  exportFromCheckpoint(dirOf('plca'), modelDir, { ...exportOptionsFor(cfg), overwrite: true });
   const settings: DemoSettings = {
     seed, k: m.targetGap, steps, quick: opts.quick ?? false, trainImages: m.trainImages, valImages: m.valImages,
     batchSize: cfg.train.batchSize, lr: cfg.optim.lr, weighting: weightingName(cfg.method.weights), weights: { ...cfg.method.weights },
     associationScale: cfg.method.associationScale, model: cfg.model.name,
-    backend: engine.backend, threads: engine.threads, jobs, targetStyleOverride: m.targetStyle !== null,
-    commands: Object.fromEntries(DEMO_ARMS.map((arm) => [arm.key, armCommand(arm, overrides)])),
+    backend: engine.backend, threads: engine.threads, jobs, targetStyleOverride: m.targetStyle !== null, targetStyle: m.targetStyle,
+    commands: Object.fromEntries(ARMS.map((arm) => [arm.key, armCommand(arm, setOf(arm))])),
   };
   const { results, resultsPath, reportPath } = writeDemoOutputs(outDir, {
-    sourceOnly: arms.source_only, plca: arms.plca, targetVal, settings, mosaicRows,
+    arms, targetVal, settings, mosaicRows,
     wallSeconds: (Date.now() - t0) / 1000,
     dataGenerationSeconds: Math.max(parentDataSeconds, ...Object.values(arms).map((a) => a.dataSeconds)),
     modelDir,
@@ -189,7 +213,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoOutput> {
     if (r.collapse.collapsed) log(`WARNING: ${key} collapsed: ${r.collapse.reasons.join('; ')}`);
     for (const a of r.adaptation ?? []) if (a.action === 'rollback' || a.action === 'source_only') log(`${key}: collapse guard at update ${a.step}: ${a.message}`);
   }
-  log(`PLCA − source only: ${results.gain >= 0 ? '+' : ''}${results.gain.toFixed(1)} mIoU (target val, last update, seed ${seed}); ${results.wallSeconds.toFixed(0)} s`);
+  const sg = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+  log(`PLCA − source only: ${sg(results.gain)} mIoU; PLCA − strongest control (${results.strongestControl.label}, ${results.strongestControl.mIoU.toFixed(1)}): ${sg(results.gainVsStrongest)} mIoU (target val, last update, seed ${seed}); ${results.wallSeconds.toFixed(0)} s`);
   log(`in a browser: npx plca serve --model ${modelDir}, then open http://127.0.0.1:${DEFAULT_PORT}/ (segment with the PLCA net; watch it adapt)`);
   log(`results: ${outDir}`);
   return { outDir, results, resultsPath, reportPath, modelDir };

@@ -4,10 +4,10 @@
  */
 export { runDemo, writeDemoOutputs } from './demo.js';
 export type { DemoOptions, DemoOutput, DemoProgress, DemoOutputsInput } from './demo.js';
-export { runMinicityBench, formatBenchTable, plcaMargin } from './bench.js';
-export type { BenchOptions, BenchResults, BenchRow } from './bench.js';
+export { runMinicityBench, runMinicityShifts, formatBenchTable, formatShiftTable, plcaMargin } from './bench.js';
+export type { BenchOptions, BenchResults, BenchRow, ShiftBenchResults, ShiftRow } from './bench.js';
 export {
-  DEMO_ARMS, ABLATION_ARMS, WEIGHTINGS, QUICK, armConfig, armCommand, settingsOverrides, miniCitySettings, packagePath,
+  DEMO_ARMS, CONTROL_ARMS, COMPARISON_ARMS, ABLATION_ARMS, WEIGHTINGS, QUICK, armConfig, armCommand, settingsOverrides, miniCitySettings, packagePath,
 } from './arms.js';
 export type { ArmSpec, MiniCitySettings, MiniCityRunOptions, WeightingName } from './arms.js';
 export { runArm, armMetrics } from './run_arm.js';

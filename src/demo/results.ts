@@ -1,5 +1,5 @@
 /**
- * The demo's `results.json`: the two arms' target-val scores at the last step, the gain, the
+ * The demo's `results.json`: every arm's target-val scores (source-only, the controls, PLCA) at the last step, the gain, the
  * settings and the label-free diagnostics (collapse checks, cover ratios). Scores are percent.
  */
 import { headClasses } from '../pipeline/classes.js';
@@ -27,6 +27,8 @@ export interface DemoSettings {
   /** training runs side by side (separate processes). @default 1 */
   jobs?: number;
   targetStyleOverride: boolean;
+  /** the target style: a shift preset's name, a style file, or null (the camera style at k) */
+  targetStyle?: string | null;
   /** per arm, the `plca train` command that trains the same net */
   commands?: Record<string, string>;
 }
@@ -55,9 +57,14 @@ export interface RunSummary {
 export interface DemoResults {
   benchmark: 'minicity';
   seed: number;
-  runs: { source_only: RunSummary; plca: RunSummary };
+  /** every arm by key: source_only, the controls (source_only_aug, self_training), plca */
+  runs: { source_only: RunSummary; plca: RunSummary } & Record<string, RunSummary>;
   /** PLCA − source-only target mIoU, in points */
   gain: number;
+  /** the control (any arm but PLCA, source-only included) with the highest target mIoU */
+  strongestControl: { key: string; label: string; mIoU: number };
+  /** PLCA − the strongest control, in points: the gain that adaptation adds over what the controls give */
+  gainVsStrongest: number;
   wallSeconds: number;
   settings: DemoSettings;
   diagnostics: {
@@ -80,19 +87,35 @@ export function summarize(r: ArmResult, classNames: readonly string[]): RunSumma
   };
 }
 
-/** The per-class table both runs share, as text (printed by the demo). */
+/** The control with the highest target mIoU among `runs` (every key but 'plca'). */
+export function strongestControl(runs: Record<string, RunSummary>): { key: string; label: string; mIoU: number } {
+  const controls = Object.entries(runs).filter(([k]) => k !== 'plca');
+  const [key, r] = controls.reduce((best, x) => (x[1].mIoU > best[1].mIoU ? x : best));
+  return { key, label: r.label, mIoU: r.mIoU };
+}
+
+/** Short column names of the arms in text tables. */
+export const SHORT_LABELS: Record<string, string> = {
+  source_only: 'src only', source_only_aug: '+ augment', self_training: '+ self-tr.', plca: 'PLCA',
+};
+
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+
+/** The per-class table of every arm, with PLCA − source-only, as text (printed by the demo). */
 export function formatComparison(res: DemoResults): string {
+  const keys = Object.keys(res.runs);
   const a = res.runs.source_only;
   const b = res.runs.plca;
   const f = (v: number | null) => (v === null ? '-' : v.toFixed(1));
   const w = 16;
-  const rows = [`${'class'.padEnd(w)}${'source only'.padStart(13)}${'PLCA'.padStart(9)}${'gain'.padStart(9)}`];
-  for (const c of Object.keys(a.perClass)) {
-    const d = a.perClass[c] !== null && b.perClass[c] !== null ? b.perClass[c]! - a.perClass[c]! : null;
-    rows.push(`${c.padEnd(w)}${f(a.perClass[c]).padStart(13)}${f(b.perClass[c]).padStart(9)}${(d === null ? '-' : (d >= 0 ? '+' : '') + d.toFixed(1)).padStart(9)}`);
+  const c = 11;
+  const rows = [`${'class'.padEnd(w)}${keys.map((k) => (SHORT_LABELS[k] ?? k).padStart(c)).join('')}${'PLCA−src'.padStart(c)}`];
+  for (const cls of Object.keys(a.perClass)) {
+    const d = a.perClass[cls] !== null && b.perClass[cls] !== null ? b.perClass[cls]! - a.perClass[cls]! : null;
+    rows.push(`${cls.padEnd(w)}${keys.map((k) => f(res.runs[k].perClass[cls]).padStart(c)).join('')}${(d === null ? '-' : signed(d)).padStart(c)}`);
   }
-  rows.push('-'.repeat(w + 31));
-  rows.push(`${'mIoU'.padEnd(w)}${f(a.mIoU).padStart(13)}${f(b.mIoU).padStart(9)}${((res.gain >= 0 ? '+' : '') + res.gain.toFixed(1)).padStart(9)}`);
-  rows.push(`${'source-val mIoU'.padEnd(w)}${f(a.sourceMIoU).padStart(13)}${f(b.sourceMIoU).padStart(9)}`);
+  rows.push('-'.repeat(w + c * (keys.length + 1)));
+  rows.push(`${'mIoU'.padEnd(w)}${keys.map((k) => f(res.runs[k].mIoU).padStart(c)).join('')}${signed(res.gain).padStart(c)}`);
+  rows.push(`${'source-val mIoU'.padEnd(w)}${keys.map((k) => f(res.runs[k].sourceMIoU).padStart(c)).join('')}`);
   return rows.join('\n');
 }

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../src/data/index.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
-import { runDemo, runMinicityBench, DEMO_CLASS_NAMES } from '../../src/demo/index.js';
+import { runDemo, runMinicityBench, runMinicityShifts, DEMO_CLASS_NAMES } from '../../src/demo/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plca-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +28,8 @@ describe('runDemo (tiny)', () => {
     const res = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
     expect(res.benchmark).toBe('minicity');
     expect(res.seed).toBe(3);
-    for (const key of ['source_only', 'plca']) {
+    expect(Object.keys(res.runs)).toEqual(['source_only', 'source_only_aug', 'self_training', 'plca']);
+    for (const key of Object.keys(res.runs)) {
       const r = res.runs[key];
       expect(Number.isFinite(r.mIoU)).toBe(true);
       expect(r.mIoU).toBeGreaterThanOrEqual(0);
@@ -36,10 +37,16 @@ describe('runDemo (tiny)', () => {
       expect(Object.keys(r.perClass)).toEqual([...DEMO_CLASS_NAMES]);
       for (const v of Object.values(r.perClass) as Array<number | null>) expect(v === null || (Number.isFinite(v) && v >= 0 && v <= 100)).toBe(true);
       expect(typeof r.collapse.collapsed).toBe('boolean');
-      expect(r.valCurve.map((p: { step: number }) => p.step)).toEqual([1, 2]);
+      // Self-training fine-tunes the source-only net for a third of the updates (round(2/3) = 1).
+      expect(r.valCurve.map((p: { step: number }) => p.step)).toEqual(key === 'self_training' ? [1] : [1, 2]);
     }
-    // The gain is the difference of the two scores, not a separate figure.
+    // The gains are differences of the scores, not separate figures; the strongest control is the best non-PLCA arm.
     expect(res.gain).toBeCloseTo(res.runs.plca.mIoU - res.runs.source_only.mIoU, 9);
+    const controls = ['source_only', 'source_only_aug', 'self_training'].map((k) => res.runs[k].mIoU);
+    expect(res.strongestControl.mIoU).toBe(Math.max(...controls));
+    expect(res.gainVsStrongest).toBeCloseTo(res.runs.plca.mIoU - Math.max(...controls), 9);
+    expect(res.settings.commands.self_training).toContain(`model.pretrained=${join(out.outDir, 'runs', 'source_only_s3')}`);
+    expect(res.settings.commands.source_only_aug).toMatch(/--config configs\/minicity_source_only_aug\.ts /);
     expect(res.wallSeconds).toBeGreaterThan(0);
     expect(res.settings).toMatchObject({ seed: 3, steps: 2, k: 0.6, trainImages: 6, valImages: 3, batchSize: 2, model: 'minicity_gn', weighting: 'scaled' });
     expect(res.settings.commands.plca).toMatch(/^plca train --config configs\/minicity_plca\.ts .*--set train\.seed=3 /);
@@ -49,7 +56,8 @@ describe('runDemo (tiny)', () => {
     expect(out.results.gain).toBe(res.gain);
     expect(lines.at(-1)).toBe(`results: ${out.outDir}`);
     expect(lines.join('\n')).toMatch(/mIoU/);
-    expect([...phases]).toEqual(expect.arrayContaining(['data', 'source_only', 'plca', 'report']));
+    expect([...phases]).toEqual(expect.arrayContaining(['data', 'source_only', 'source_only_aug', 'self_training', 'plca', 'report']));
+    expect(lines.join('\n')).toMatch(/PLCA − strongest control \(/);
 
     const html = readFileSync(out.reportPath, 'utf8');
     expect(html).toMatch(/^<!DOCTYPE html>/);
@@ -71,16 +79,16 @@ describe('runDemo (tiny)', () => {
     expect([png.width, png.height]).toEqual([4 * 256 + 5 * 3, 2 * 128 + 3 * 3]);
   });
 
-  it('trains the two arms side by side in child processes (jobs 2) with the same scores as one after the other', async () => {
+  it('trains the arms two at a time in child processes (jobs 2) with the same scores as one after the other', async () => {
     const settings = { seed: 3, steps: 2, batchSize: 2, sizes: { train: 6, val: 3 }, curveEvery: 1, mosaicRows: 2, backend: 'wasm' as const, threads: 1, log: () => {} };
     const serial = JSON.parse(readFileSync(join(dir, 'demo', 'results.json'), 'utf8'));
     const steps: number[] = [];
     const out = await runDemo({ ...settings, out: join(dir, 'demo-jobs'), jobs: 2, onProgress: (p) => { if (p.phase === 'train' && p.step !== undefined) steps.push(p.step); } });
-    // One bar, at the updates of the arm furthest behind (its ETA is the slowest arm's).
-    expect(steps.at(-1)).toBe(2);
-    expect(Math.max(...steps)).toBe(2);
+    // One bar over all the runs' updates: 2 + 2 + 1 (self-training) + 2.
+    expect(steps.at(-1)).toBe(7);
+    expect(Math.max(...steps)).toBe(7);
     expect(out.results.settings.jobs).toBe(2);
-    for (const key of ['source_only', 'plca'] as const) {
+    for (const key of ['source_only', 'source_only_aug', 'self_training', 'plca'] as const) {
       expect(out.results.runs[key].mIoU).toBe(serial.runs[key].mIoU);
       expect(out.results.runs[key].perClass).toEqual(serial.runs[key].perClass);
     }
@@ -161,7 +169,29 @@ describe('runMinicityBench (tiny)', () => {
     await expect(runMinicityBench({ ...base, jobs: 2 })).rejects.toThrow(/--jobs needs --out/);
   }, 120_000);
 
-  it('names unknown arms', async () => {
+  it('names unknown arms, and a fine-tuning arm without its parent', async () => {
     await expect(runMinicityBench({ ablation: true, only: ['nope'], seeds: 1 })).rejects.toThrow(/unknown arm\(s\) nope/);
+    await expect(runMinicityBench({ only: ['self_training'], seeds: 1 })).rejects.toThrow(/starts from the source_only arm/);
+  });
+
+  it('--shifts: the arms on each shift, one table with mean ± std and the margin over the strongest control', async () => {
+    const lines: string[] = [];
+    const r = await runMinicityShifts({
+      shifts: ['camera', 'sensor'], only: ['source_only', 'plca'], seeds: [0], steps: 1, batchSize: 2,
+      sizes: { train: 4, val: 2 }, out: join(dir, 'shifts'), backend: 'wasm', threads: 1, log: (l) => lines.push(l),
+    });
+    expect(r.rows.map((x) => x.shift)).toEqual(['camera', 'sensor']);
+    for (const row of r.rows) {
+      const b = r.perShift[row.shift];
+      expect(b.rows.map((x) => x.key)).toEqual(['source_only', 'plca']);
+      expect(row.marginVsStrongest!.mean).toBeCloseTo(b.rows[1].perSeed['0'] - b.rows[0].perSeed['0'], 9);
+      expect(row.strongestControl!.key).toBe('source_only');
+    }
+    // The camera preset is the default target; the sensor shift renders other target images, so other scores can follow.
+    const saved = JSON.parse(readFileSync(join(dir, 'shifts', 'shifts.json'), 'utf8'));
+    expect(saved.shifts).toEqual(['camera', 'sensor']);
+    expect(readFileSync(join(dir, 'shifts', 'shifts.txt'), 'utf8')).toMatch(/^shift .*PLCA−best/);
+    expect(lines.join('\n')).toMatch(/sensor .* ± /);
+    await expect(runMinicityShifts({ shifts: ['camera'], targetStyle: 'night', seeds: 1 })).rejects.toThrow(/not both/);
   });
 });

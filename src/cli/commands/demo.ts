@@ -86,11 +86,12 @@ class RunBars {
 
 export const demoCommand: CommandSpec = {
   path: ['demo'],
-  summary: 'MiniCity demo: train source-only and PLCA on generated street scenes, compare on the target domain, write results.json and report.html',
+  summary: 'MiniCity demo: train source-only, two controls (augmentation, self-training) and PLCA on generated street scenes, compare on the target domain, write results.json and report.html',
   examples: [
     'plca demo --quick',
     'plca demo --out runs/demo --seed 1 --json',
-    'plca demo --set method.weights.association=0.05   # any config key, for both arms',
+    'plca demo --set method.weights.association=0.05   # any config key, for every arm',
+    'plca demo --quick --target-style night            # a shift preset (configs/shifts/)',
   ],
   configure: addMiniCityOptions,
   run: async (ctx, _args, raw) => {
@@ -114,6 +115,7 @@ export const demoCommand: CommandSpec = {
 
 interface BenchMiniCityOptions extends MiniCityOptions {
   ablation?: boolean;
+  shifts?: string;
   seeds: number;
   seedList?: number[];
   only?: string;
@@ -127,13 +129,22 @@ function parseSeedList(value: string): number[] {
   return seeds;
 }
 
+/** `--shifts all|a,b`: preset names (checked now) or style files (absolute paths). */
+function parseShifts(io: CliIo, value: string): string[] {
+  const names = value.trim() === 'all' ? [...SHIFT_NAMES] : value.split(',').map((x) => x.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`--shifts names no shift: "${value}"`);
+  return names.map((n) => (looksLikeShiftName(n) ? (shiftPreset(n), n) : requirePath(io, n, 'file', 'target style file')));
+}
+
 export const benchMiniCityCommand: CommandSpec = {
   path: ['bench', 'minicity'],
-  summary: 'MiniCity benchmark: source-only vs PLCA, or the Table 1 ablation (--ablation), mean ± std over seeds',
+  summary: 'MiniCity benchmark: source-only, the controls and PLCA (on each --shifts target), or the Table 1 ablation (--ablation), mean ± std over seeds',
   examples: [
     'plca bench minicity --ablation --seeds 3 --out runs/table1',
     'plca bench minicity --ablation --seeds 3 --jobs 2 --out runs/table1   # two single-threaded runs at a time',
     'plca bench minicity --quick --seeds 1 --json',
+    'plca bench minicity --shifts all --seeds 3 --jobs 2 --out runs/shifts   # every shift preset: one table',
+    'plca bench minicity --shifts night,fog --seeds 1 --quick --jobs 2 --out runs/shifts-quick',
     'plca bench minicity --only plca --seed-list 0 --set method.lsrLambda=5 --out runs/lsr5',
   ],
   configure: (cmd) => {
@@ -141,13 +152,16 @@ export const benchMiniCityCommand: CommandSpec = {
     cmd.option('--seeds <n>', 'number of seeds (0 … n−1)', parseInteger('--seeds', 1), 3);
     cmd.option('--seed-list <seeds>', 'the seeds themselves, comma-separated (instead of --seeds)', parseSeedList);
     cmd.option('--only <keys>', 'comma-separated arm keys to run (a subset of the table)');
+    cmd.option('--shifts <names>', `run on each target shift: "all" (${SHIFT_NAMES.join(', ')}) or comma-separated preset names or style files; one table of every shift`);
     addMiniCityOptions(cmd);
   },
   run: async (ctx, _args, raw) => {
     const o = raw as unknown as BenchMiniCityOptions;
-    const { runMinicityBench } = await import('../../demo/index.js');
+    const { runMinicityBench, runMinicityShifts } = await import('../../demo/index.js');
     const bars = new RunBars(ctx.io, !o.json);
-    const results = await runMinicityBench({
+    const shifts = o.shifts === undefined ? undefined : parseShifts(ctx.io, o.shifts);
+    const run = shifts === undefined ? runMinicityBench : (x: Parameters<typeof runMinicityBench>[0]) => runMinicityShifts({ ...x, shifts });
+    const results = await run({
       ...commonSettings(ctx.io, o), ablation: o.ablation, seeds: o.seedList ?? o.seeds,
       only: o.only?.split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => bars.log(line),
