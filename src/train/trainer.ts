@@ -189,6 +189,8 @@ class Run {
 
   /** Logs the warm-up's end and the ramp's end, when they fall on this (0-based) update. */
   private logMilestone(update: number): void {
+    const { fass, cass } = this.cfg.method.switches;
+    if (!fass && !cass) return; // no association term to schedule (the source-only modes)
     const m = scheduleMilestone(this.schedule, update);
     const guardFactor = this.guard?.state.factor ?? 1;
     if (m === undefined || guardFactor === 0) return;

@@ -100,6 +100,17 @@ describe('collapse guard', () => {
     model.dispose();
   });
 
+  it('a source-only mode logs no schedule milestones and runs no guard', async () => {
+    const cfg = resolveConfig({ ...forced, method: { ...forced.method, mode: 'source_only_lovasz' }, train: { ...forced.train, maxIters: 3, polyHorizon: 3 } });
+    const store = new MemoryRunStore('so');
+    const model = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const r = await train(cfg, { ...streams(), store, model });
+    expect(store.log.filter((l) => l.type === 'adaptation')).toEqual([]);
+    expect(store.log.filter((l) => l.type === 'checkpoint').map((l) => l.step)).toEqual([3]);
+    expect(r.guard).toBeUndefined();
+    model.dispose();
+  });
+
   it('a run interrupted right after a rollback resumes bit for bit, collapsed checkpoints set aside', async () => {
     const cfg = resolveConfig(forced);
     const outA = mkdtempSync(join(tmpdir(), 'plca-guard-a-'));
