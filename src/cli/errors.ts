@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { isPlcaError, PlcaError, type ErrorCode } from '../util/errors.js';
 import { InterruptedError, SIGNAL_EXIT } from './signals.js';
+import { isOutOfMemory, OOM_HINT, outOfMemoryError, peakRssMB } from '../util/out_of_memory.js';
 
 /** Exit statuses. 130 = 128 + SIGINT, the shell convention for an interrupted program (143 = 128 + SIGTERM, see signals.ts). */
 export const EXIT = {
@@ -24,6 +25,9 @@ export function toPlcaError(e: unknown): PlcaError {
   if (isPlcaError(e)) return e;
   const fs = fileSystemError(e);
   if (fs !== undefined) return fs;
+  // an allocation that failed outside plca's guards (emscripten's abort, a wasm trap, V8): the user's
+  // problem, not a bug; the trainer names the model, crop and batch (src/train/trainer.ts)
+  if (isOutOfMemory(e)) return outOfMemoryError(e, 'the engine', { peakRssMB: peakRssMB() }, 'stopped');
   const message = e instanceof Error ? e.message : String(e);
   return new PlcaError('PLCA_INTERNAL', message.split('\n')[0] || 'unknown error', {
     hint: 'this is a bug in plca: rerun with --verbose and report the output',
@@ -85,7 +89,7 @@ export const DEFAULT_HINTS: Record<ErrorCode, string> = {
   PLCA_CHECKPOINT_INVALID: 'check --checkpoint (a .ckpt file, a checkpoints/ directory or a run directory) and that it is of this model',
   PLCA_NAN_LOSS: 'lower optim.lr and resume from the last good checkpoint (plca train --out DIR --resume --set optim.lr=…)',
   PLCA_BACKEND_UNAVAILABLE: 'use --backend wasm, which is always available',
-  PLCA_OUT_OF_MEMORY: 'use a smaller crop or batch (gradient accumulation reaches the batch), or --backend tensorflow',
+  PLCA_OUT_OF_MEMORY: OOM_HINT,
   PLCA_INTERRUPTED: 'run the command again (plca train: with --resume)',
   PLCA_INTERNAL: 'this is a bug in plca: rerun with --verbose and report the output',
 };

@@ -288,6 +288,8 @@ const debugSchema = z.strictObject({
   /** Poison one loss term with NaN at this (0-based) update, to exercise NaN detection. */
   injectNanAtStep: nonNegInt.nullable().default(null),
   injectNanTerm: z.string().min(1).default('ce'),
+  /** Fail an allocation in this (0-based) update, after its first forward, to exercise the out-of-memory path. */
+  injectOomAtStep: nonNegInt.nullable().default(null),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -59,6 +59,8 @@ export type TrainEvent =
   | { type: 'validation'; step: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'nan'; step: number; term: string; lastCheckpoint: string | null }
+  /** The update after `step` ran out of memory; peaks in MB (null where unknown). */
+  | { type: 'oom'; step: number; peakRssMB: number | null; heapMB: number | null; lastCheckpoint: string | null }
   | { type: 'interrupted'; step: number; checkpoint: string }
   | { type: 'end'; step: number; checkpoint: string; elapsedMs: number };
 

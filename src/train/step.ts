@@ -29,6 +29,7 @@ function addMean(sum: Record<string, number>, x: Record<string, number>, k: numb
 /** Averaged gradients of `accum` micro-batches; the caller disposes `grads`. */
 export async function accumulateGradients(
   method: PlcaMethod, streams: { source: BatchStream; target?: BatchStream }, accum: number, injectNanTerm?: string,
+  injectFailure?: () => void,
 ): Promise<UpdateGradients> {
   let acc: Map<string, tf.Tensor> | undefined;
   let loss = 0;
@@ -39,6 +40,11 @@ export async function accumulateGradients(
     const source = await streams.source.next();
     try {
       const r = method.computeGradients({ source, target }, { injectNanTerm });
+      if (injectFailure !== undefined) {
+        // after the micro-batch's forwards (BN statistics moved), as a real failure in its backward would
+        for (const g of r.grads.values()) g.dispose();
+        injectFailure();
+      }
       loss += r.loss / accum;
       addMean(terms, r.terms, accum);
       addMean(diagnostics, r.diagnostics, accum);

@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/schema.js';
 import { createModel } from '../models/registry.js';
+import { resolveRecompute } from '../models/recompute.js';
 import type { Segmentor } from '../models/segmentor.js';
 import { PlcaMethod } from '../method/plca_method.js';
 import { PlcaError } from '../util/errors.js';
@@ -18,6 +19,9 @@ import { Sgd } from './sgd.js';
 import { accumulateGradients, firstNonFinite, nanError } from './step.js';
 import { associationFactor, associationSchedule, scheduleMilestone, type AssociationSchedule } from './association_schedule.js';
 import { CollapseGuard } from './collapse_guard.js';
+import type { TensorGroup } from './checkpoint.js';
+import { failAllocation, wasmHeapMB } from '../engine/memory.js';
+import { isOutOfMemory, outOfMemoryError, peakRssMB } from '../util/out_of_memory.js';
 
 /** Called every `train.valInterval` updates and at the end; returns metrics to log (e.g. mIoU). */
 export type Validator = (model: Segmentor, step: number) => Promise<Record<string, number>> | Record<string, number>;
@@ -165,7 +169,17 @@ class Run {
     const inject = cfg.debug.injectNanAtStep === this.step ? cfg.debug.injectNanTerm : undefined;
     // β2 of this update: warm-up and ramp (a function of the update index) times the guard's factor
     this.method.associationFactor = associationFactor(this.schedule, this.step) * (this.guard?.state.factor ?? 1);
-    const u = await accumulateGradients(this.method, { source: this.io.source, target: this.io.target }, cfg.train.gradAccum, inject);
+    // What a checkpoint of the last completed update holds and this update may change (BN running
+    // statistics, stream positions): kept so that an out-of-memory failure can still save it.
+    const start = { state: snapshotTensors(this.model.state), streams: this.streamStates() };
+    let u: Awaited<ReturnType<typeof accumulateGradients>>;
+    try {
+      u = await accumulateGradients(this.method, { source: this.io.source, target: this.io.target }, cfg.train.gradAccum, inject,
+        cfg.debug.injectOomAtStep === this.step ? failAllocation : undefined);
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+      throw this.outOfMemory(e, start);
+    }
     const bad = firstNonFinite(u);
     if (bad !== undefined) {
       for (const g of u.grads.values()) g.dispose();
@@ -267,19 +281,50 @@ class Run {
     return ref;
   }
 
-  /** Writes a checkpoint of the current step (once per step). */
-  save(): string {
+  private streamStates(): { source: unknown; target: unknown } {
+    return { source: this.io.source.state(), target: this.io.target?.state() ?? null };
+  }
+
+  /**
+   * Writes a checkpoint of the current step (once per step). `at` replaces the BN statistics and
+   * stream positions by those taken at the start of an update that failed (its SGD step never ran).
+   */
+  save(at?: { state: TensorGroup; streams: { source: unknown; target: unknown } }): string {
     if (this.lastCkpt !== null && this.savedStep === this.step) return this.lastCkpt;
     const m = this.model;
     this.lastCkpt = this.store.saveCheckpoint({
       step: this.step, modelName: m.name, config: this.cfg,
-      groups: { params: snapshotTensors(m.params), state: snapshotTensors(m.state), momentum: snapshotTensors(this.sgd.state()) },
-      streams: { source: this.io.source.state(), target: this.io.target?.state() ?? null },
+      groups: { params: snapshotTensors(m.params), state: at?.state ?? snapshotTensors(m.state), momentum: snapshotTensors(this.sgd.state()) },
+      streams: at?.streams ?? this.streamStates(),
       extra: { seed: this.cfg.train.seed, ...(this.guard === undefined ? {} : { guard: this.guard.snapshot(SELF_PENDING) }) },
     });
     this.savedStep = this.step;
     this.log.emit({ type: 'checkpoint', step: this.step, path: this.lastCkpt });
     return this.lastCkpt;
+  }
+
+  /**
+   * PLCA_OUT_OF_MEMORY for the update that failed, naming the model, crop, batch and the peak
+   * reached. Nothing of the update was applied; the updates done since the last checkpoint are
+   * saved (as they were before the failed one) when the engine can still be read, so no work is lost.
+   */
+  private outOfMemory(e: unknown, start: { state: TensorGroup; streams: { source: unknown; target: unknown } }): PlcaError {
+    const memory = { peakRssMB: peakRssMB(), heapMB: wasmHeapMB() };
+    let after: string;
+    try {
+      const file = this.save(start);
+      after = `nothing of this update was applied; the run is saved at update ${this.step} in ${file}`;
+    } catch {
+      after = this.lastCkpt === null ? 'nothing of this update was applied; no checkpoint was written yet'
+        : `nothing of this update was applied; the last checkpoint is ${this.lastCkpt}`;
+    }
+    const { train: t, data: d } = this.cfg;
+    const domains = this.method.needsTarget ? ' per domain' : '';
+    const what = `update ${this.step + 1} of ${this.model.name} (crop ${d.crop[0]}×${d.crop[1]}, batch ${t.batchSize}${domains}`
+      + `${t.gradAccum > 1 ? ` × ${t.gradAccum} accumulated` : ''}, train.recompute ${t.recompute}`
+      + `${t.recompute === 'auto' ? ` = ${resolveRecompute('auto', t.batchSize * d.crop[0] * d.crop[1])}` : ''})`;
+    this.log.emit({ type: 'oom', step: this.step, ...memory, lastCheckpoint: this.lastCkpt });
+    return outOfMemoryError(e, what, memory, after);
   }
 
   interrupt(): PlcaError {
