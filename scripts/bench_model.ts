@@ -1,11 +1,13 @@
 // `npm run bench -- --model NAME --crop S [--batch N] [--objective source|plca] [--backend B]
-//   [--threads T] [--steps 3] [--warmup 1] [--recompute auto|off|blocks|segments] [--skip-peak] [--json]`
+//   [--threads T] [--kernels relaxed-simd|simd128|stock] [--steps 3] [--warmup 1] [--recompute auto|off|blocks|segments] [--skip-peak] [--json]`
 // One training step of a registered network, exactly as the trainer runs it (src/train/step.ts:
 // batches from a stream, PlcaMethod's forward in training mode and gradients of every parameter,
 // then the SGD update): `source` is CE on logits upsampled to the crop (method.mode source_only),
 // `plca` is the full objective of Eq. (14) on a source and a target batch (method.mode plca).
 // Prints step time (min, median), the step's convolution GFLOP and GFLOP/s beside the wasm
-// ceiling (scripts/bench_wasm_peak.ts × threads), and the process's peak RSS. PyTorch twin:
+// ceiling (scripts/bench_wasm_peak.ts × threads) of the kernels in use, and the process's peak RSS.
+// `--kernels` forces plca's wasm kernels (as PLCA_KERNELS does): `simd128` measures the fallback
+// for runtimes without relaxed SIMD on a machine that has it. PyTorch twin:
 // scripts/bench_model_torch.py; both with the ratio: scripts/bench_model_compare.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveConfig } from '../src/config/index.js';
@@ -23,7 +25,7 @@ const NUM_CLASSES = 19;
 
 interface ModelBenchOptions {
   model: string; crop: number; batch: number; objective: 'source' | 'plca';
-  backend: BackendName; threads?: number; steps: number; warmup: number; json: boolean; skipPeak: boolean;
+  backend: BackendName; threads?: number; kernels?: string; steps: number; warmup: number; json: boolean; skipPeak: boolean;
   recompute: RecomputeSetting;
 }
 
@@ -41,7 +43,7 @@ function options(): ModelBenchOptions {
   if (!Number.isInteger(crop) || crop < 33) throw new Error(`--crop must be an integer ≥ 33, got ${arg('crop')}`);
   return {
     model: canonicalModelName(arg('model')!), crop, batch: int('batch', 1, 1), objective,
-    backend: (arg('backend') ?? 'auto') as BackendName, threads: arg('threads') ? int('threads', 1, 1) : undefined,
+    backend: (arg('backend') ?? 'auto') as BackendName, threads: arg('threads') ? int('threads', 1, 1) : undefined, kernels: arg('kernels'),
     steps: int('steps', 3, 1), warmup: int('warmup', 1, 0), json: flag('json'), skipPeak: flag('skip-peak'), recompute,
   };
 }
@@ -56,6 +58,8 @@ function wasmHeapMB(): number | null {
 export async function runModelBench(): Promise<void> {
   const o = options();
   const log = (s: string): void => { if (!o.json) console.log(s); };
+  // read by the engine when it starts (src/engine/kernels/loader.ts validates the value)
+  if (o.kernels !== undefined) process.env.PLCA_KERNELS = o.kernels;
   const info = await initEngine({ backend: o.backend, threads: o.threads });
   const cfg = resolveConfig({
     model: { name: o.model, numClasses: NUM_CLASSES },
@@ -71,7 +75,7 @@ export async function runModelBench(): Promise<void> {
   const grid = modelInfo(o.model, { numClasses: NUM_CLASSES, inputSize: o.crop }).featureGrid;
   const domains = method.needsTarget ? 2 : 1;
   const gflop = convGflop(modelConvs(o.model, { numClasses: NUM_CLASSES, inputSize: o.crop }), o.batch * domains);
-  log(`engine: ${info.backend}, ${info.threads} thread(s), simd ${info.simd}; ${o.model} ${o.objective} step, batch ${o.batch}${domains === 2 ? ' per domain' : ''}, crop ${o.crop}² (grid ${grid.join('×')}), ${gflop.step.toFixed(1)} GFLOP of convolutions, recompute ${recomputeMode}`);
+  log(`engine: ${info.backend}, ${info.threads} thread(s), simd ${info.simd}, kernels ${info.kernels}; ${o.model} ${o.objective} step, batch ${o.batch}${domains === 2 ? ' per domain' : ''}, crop ${o.crop}² (grid ${grid.join('×')}), ${gflop.step.toFixed(1)} GFLOP of convolutions, recompute ${recomputeMode}`);
 
   const losses: number[] = [];
   const step = async (): Promise<number> => {
@@ -99,10 +103,10 @@ export async function runModelBench(): Promise<void> {
   const stepMs = stats(ms);
   const gflops = Math.round((gflop.step / (stepMs.min / 1e3)) * 10) / 10;
   const peak = info.backend !== 'wasm' ? { note: 'wasm only' } : o.skipPeak ? { note: 'skipped (--skip-peak)' } : await wasmPeak();
-  const ceiling = 'simd128' in peak ? ceilingOf(peak as WasmPeak, info.threads, gflops) : peak;
+  const ceiling = 'simd128' in peak ? ceilingOf(peak as WasmPeak, info.threads, gflops, info.kernels) : peak;
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   const result = {
-    model: o.model, crop: o.crop, batch: o.batch, objective: o.objective, backend: info.backend, threads: info.threads, simd: info.simd,
+    model: o.model, crop: o.crop, batch: o.batch, objective: o.objective, backend: info.backend, threads: info.threads, simd: info.simd, kernels: info.kernels,
     grid, recompute: recomputeMode, steps: o.steps, warmup: o.warmup, stepMs, peakRssMB: peakRss, wasmHeapMB: heap,
     gflop: r3(gflop.step), forwardGflop: r3(gflop.forward), gflopPerS: gflops, ceiling,
     loss: { first: losses[0], last: losses.at(-1) }, tensorsLeaked,
@@ -112,15 +116,22 @@ export async function runModelBench(): Promise<void> {
   if (o.json) console.log(JSON.stringify(result));
 }
 
-/** The ceiling for `threads` threads and the step's share of it. */
-function ceilingOf(p: WasmPeak, threads: number, gflops: number) {
+/**
+ * The ceiling for `threads` threads and the step's share of it; `inUse` is the ceiling of the
+ * kernels the step ran (relaxed-SIMD FMA for `relaxed-simd`, SIMD128 for `simd128` and for tfjs's
+ * stock XNNPACK build, which is SIMD128).
+ */
+function ceilingOf(p: WasmPeak, threads: number, gflops: number, kernels: string) {
   const r = (v: number) => Math.round(v * 10) / 10;
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
   const simd128 = r(p.simd128 * threads);
   const relaxedMadd = p.relaxedMadd === null ? null : r(p.relaxedMadd * threads);
+  const relaxed = kernels === 'relaxed-simd' && relaxedMadd !== null;
   return {
     gflopsPerThread: p, simd128, relaxedMadd,
-    fractionOfSimd128: Math.round((gflops / simd128) * 1000) / 1000,
-    fractionOfRelaxedMadd: relaxedMadd === null ? null : Math.round((gflops / relaxedMadd) * 1000) / 1000,
+    fractionOfSimd128: r3(gflops / simd128),
+    fractionOfRelaxedMadd: relaxedMadd === null ? null : r3(gflops / relaxedMadd),
+    inUse: { kernels, ceiling: relaxed ? 'relaxedMadd' : 'simd128', gflops: relaxed ? relaxedMadd : simd128, fraction: r3(gflops / (relaxed ? relaxedMadd! : simd128)) },
   };
 }
 

@@ -1,9 +1,10 @@
 // `npm run bench -- --model deeplabv2_resnet101 --crop S --compare [--batch N] [--objective source|plca]
-//   [--threads T] [--steps 3] [--warmup 1] [--json]`
+//   [--threads T] [--kernels relaxed-simd|simd128] [--steps 3] [--warmup 1] [--json]`
 // The same training step in PyTorch (scripts/bench_model_torch.py, Debian's /usr/bin/python3 with
 // torch) and in plca (scripts/bench_model.ts), one after the other in one run, each in its own
 // process with the same thread count, and the ratio of their step times beside plca's GFLOP/s
-// against the wasm ceiling. `--python PATH` picks another interpreter.
+// against the wasm ceiling of the kernels in use (`--kernels simd128`: the fallback for runtimes
+// without relaxed SIMD). `--python PATH` picks another interpreter.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +12,15 @@ import { arg, flag } from './bench_common.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-interface StepResult { stepMs: { min: number; median: number }; peakRssMB: number; gflop: number; gflopPerS: number; ceiling?: unknown }
+interface InUse { kernels: string; ceiling: string; gflops: number; fraction: number }
+interface StepResult {
+  stepMs: { min: number; median: number }; peakRssMB: number; gflop: number; gflopPerS: number; kernels?: string;
+  ceiling?: { inUse?: InUse } & Record<string, unknown>;
+}
 
 const PASSED = ['crop', 'batch', 'objective', 'steps', 'warmup'];
+/** Options for plca's side only. */
+const PLCA_ONLY = ['backend', 'kernels'];
 
 function passOn(): string[] {
   const out: string[] = [];
@@ -36,12 +43,19 @@ export function runCompare(): void {
   const torch = lastJson(execFileSync(arg('python') ?? '/usr/bin/python3', [join(REPO_ROOT, 'scripts', 'bench_model_torch.py'), ...common], opts));
   if (!json) console.log(`  ${JSON.stringify(torch)}\nplca (${threads} threads) ...`);
   const extra = flag('skip-peak') ? ['--skip-peak'] : [];
-  const backend = arg('backend') ? ['--backend', arg('backend')!] : [];
-  const plca = lastJson(execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bench.ts'), '--model', model, ...backend, ...common, ...extra], opts));
+  const own = PLCA_ONLY.flatMap((name) => (arg(name) !== undefined ? [`--${name}`, arg(name)!] : []));
+  const plca = lastJson(execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bench.ts'), '--model', model, ...own, ...common, ...extra], opts));
   if (!json) console.log(`  ${JSON.stringify(plca)}`);
   const r2 = (v: number) => Math.round(v * 100) / 100;
   const ratio = { min: r2(plca.stepMs.min / torch.stepMs.min), median: r2(plca.stepMs.median / torch.stepMs.median) };
-  const result = { ratio, plcaGflopPerS: plca.gflopPerS, pytorchGflopPerS: torch.gflopPerS, plcaCeiling: plca.ceiling, plca, pytorch: torch };
+  const inUse = plca.ceiling?.inUse;
+  const result = {
+    ratio, plcaGflopPerS: plca.gflopPerS, pytorchGflopPerS: torch.gflopPerS, kernels: plca.kernels,
+    fractionOfCeiling: inUse?.fraction ?? null, plcaCeiling: plca.ceiling, plca, pytorch: torch,
+  };
   if (json) console.log(JSON.stringify(result));
-  else console.log(`plca / PyTorch step time: ${ratio.min}× (min), ${ratio.median}× (median); plca ${plca.gflopPerS} GFLOP/s, PyTorch ${torch.gflopPerS}; plca ceiling ${JSON.stringify(plca.ceiling)}`);
+  else {
+    const share = inUse ? ` = ${inUse.fraction} of the ${inUse.ceiling} ceiling (${inUse.gflops} GFLOP/s at ${threads} threads)` : ' (ceiling not measured)';
+    console.log(`plca / PyTorch step time: ${ratio.min}× (min), ${ratio.median}× (median); plca ${plca.gflopPerS} GFLOP/s${share}, kernels ${plca.kernels}; PyTorch ${torch.gflopPerS} GFLOP/s`);
+  }
 }
