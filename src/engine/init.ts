@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PlcaError } from '../util/errors.js';
 import { installGradients } from './gradients.js';
+import { installTapeRelease } from './tape_release.js';
 import { enginePlatform } from './platform.js';
 import { registerWasmKernels } from './wasm_kernels.js';
 import type { KernelChoice } from './kernels/loader.js';
@@ -60,6 +61,8 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
   // ones into the same tfjs-core instance. Ours must be installed after it, to replace.
   await import('@tensorflow/tfjs');
   installGradients();
+  // the backward pass frees each node's gradients and saved tensors once it is done with them
+  installTapeRelease();
   if (want !== 'auto' && !platform.known.includes(want)) throw unavailable(want, `is not available in ${platform.name === 'node' ? 'Node' : 'a browser'}`);
   let name: string | undefined;
   for (const candidate of want === 'auto' ? platform.auto : [want]) {
