@@ -15,19 +15,20 @@ function withRelease<T>(on: boolean, f: () => T): T {
 
 /** The gradient passes through unchanged, and reports the live bytes at that moment. */
 function probe(onBackward: (bytes: number) => void): (x: tf.Tensor) => tf.Tensor {
-  return tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    return { value: tf.clone(x), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => { onBackward(tf.memory().numBytes); return [dy as tf.Tensor]; } };
-  }) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: tf.clone(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => { onBackward(tf.memory().numBytes); return [dy as tf.Tensor]; },
+  })) as unknown as (x: tf.Tensor) => tf.Tensor;
 }
 
 /** A chain of `depth` element-wise ops on a [n] vector, with the awkward cases mixed in. */
 function chain(x: tf.Tensor, w: tf.Variable, depth: number, first: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
-  const handOn = tf.customGrad((a: tf.Tensor, b: tf.Tensor) => ({
-    value: tf.add(a, b), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [dy as tf.Tensor, dy as tf.Tensor], // one tensor for both inputs
+  const handOn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [dy as tf.Tensor, dy as tf.Tensor], // one tensor for both inputs
   })) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-  const nested = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([a]);
+  const nested = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const a = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([a]);
     return {
       value: tf.sin(a),
       // recomputation-style: a top-level gradient pass inside a gradient (tfjs's nested pass
