@@ -136,12 +136,15 @@ async function main(): Promise<void> {
   const exe = findChromium();
   if (!exe) throw new Error('no Chromium found (set PLCA_CHROMIUM, or apt-get install chromium)');
   const tmp = mkdtempSync(join(tmpdir(), 'plca-web-check-'));
-  const [app, checksDir] = [await buildPages('app', true), await buildPages('checks', true)];
-  const server = await startWebServer({ appDir: app, modelDir: await modelDir(tmp), port: 0, mounts: { '/checks/': checksDir, '/fixtures/': join(REPO_ROOT, 'fixtures') } });
-  const browser = await launchChromium(exe);
-  report.chromium = `${exe} ${browser.version()}`;
-  console.log(`# ${report.chromium}`);
+  let server: WebServer | undefined;
+  let browser: Browser | undefined;
   try {
+    // Built into the run's own folder: another check (or the web test) may be serving dist/web.
+    const [app, checksDir] = [await buildPages('app', true, join(tmp, 'app')), await buildPages('checks', true, join(tmp, 'checks'))];
+    server = await startWebServer({ appDir: app, modelDir: await modelDir(tmp), port: 0, mounts: { '/checks/': checksDir, '/fixtures/': join(REPO_ROOT, 'fixtures') } });
+    browser = await launchChromium(exe);
+    report.chromium = `${exe} ${browser.version()}`;
+    console.log(`# ${report.chromium}`);
     for (const backend of backends) {
       const r: Record<string, unknown> = {};
       (report.backends as Record<string, unknown>)[backend] = r;
@@ -150,9 +153,13 @@ async function main(): Promise<void> {
       if (!skip.has('adapt')) r.adapt = await adapt(browser, server, backend, Number(a.steps));
     }
   } finally {
-    await browser.close();
-    await server.close();
-    rmSync(tmp, { recursive: true, force: true });
+    // Chromium first, whatever failed: an orphaned GPU process keeps burning CPU.
+    try {
+      await browser?.close();
+    } finally {
+      await server?.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
   if (a.json) writeFileSync(a.json, `${JSON.stringify(report, null, 2)}\n`);
   process.exitCode = failed ? 1 : 0;

@@ -107,9 +107,13 @@ async function main(): Promise<void> {
     await adaptShot(browser, server, join(a.out, 'web-adapt.png'));
     console.log(`wrote ${join(a.out, 'web-segment.png')} and ${join(a.out, 'web-adapt.png')}`);
   } finally {
-    await browser?.close();
-    await server?.close();
-    rmSync(tmp, { recursive: true, force: true });
+    // Chromium first, whatever failed: an orphaned GPU process keeps burning CPU.
+    try {
+      await browser?.close();
+    } finally {
+      await server?.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
 }
 

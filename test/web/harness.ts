@@ -41,10 +41,16 @@ export function launchChromium(executablePath: string): Promise<Browser> {
 export const APP_DIR = join(REPO_ROOT, 'dist', 'web');
 export const CHECKS_DIR = join(REPO_ROOT, 'dist', 'web-checks');
 
-/** Builds the web app (`npm run web`) or the checks page with Vite, unless already built and `force` is off. */
-export async function buildPages(which: 'app' | 'checks', force = false): Promise<string> {
-  const [dir, config] = which === 'app' ? [APP_DIR, 'web/vite.config.ts'] : [CHECKS_DIR, 'test/web/vite.checks.config.ts'];
-  if (force || !existsSync(join(dir, 'index.html'))) await build({ configFile: join(REPO_ROOT, config), logLevel: 'error' });
+/**
+ * Builds the web app (`npm run web`) or the checks page with Vite into `outDir` (default dist/web,
+ * dist/web-checks), unless already built there and `force` is off. A folder of its own lets a
+ * script build while another one serves the default folder.
+ */
+export async function buildPages(which: 'app' | 'checks', force = false, outDir?: string): Promise<string> {
+  const [dir, config] = which === 'app' ? [outDir ?? APP_DIR, 'web/vite.config.ts'] : [outDir ?? CHECKS_DIR, 'test/web/vite.checks.config.ts'];
+  if (force || !existsSync(join(dir, 'index.html'))) {
+    await build({ configFile: join(REPO_ROOT, config), logLevel: 'error', ...(outDir ? { build: { outDir, emptyOutDir: true } } : {}) });
+  }
   return dir;
 }
 
