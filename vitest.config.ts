@@ -13,7 +13,7 @@ import { defineConfig } from 'vitest/config';
  */
 const E2E = [
   'test/demo/**/*.test.ts', 'test/pipeline/pipeline.test.ts', 'test/pipeline/minicity_run.test.ts', 'test/train/**/*.test.ts', 'test/export/**/*.test.ts',
-  'test/models/train_small.test.ts', 'test/readme_example.test.ts',
+  'test/models/train_small.test.ts', 'test/readme_example.test.ts', 'test/scripts/paper_protocol.test.ts',
 ];
 
 export default defineConfig({

@@ -136,11 +136,13 @@ function blockVariables(ctx: ForwardCtx, b: BlockSpec): tf.Variable[] {
     ...convs.flatMap((c) => [`${c.name}.weight`, ...(c.bias ? [`${c.name}.bias`] : [])]),
     ...norms.flatMap((n) => [`${n.name}.weight`, `${n.name}.bias`]),
   ];
-  return names.map((n) => {
-    const v = ctx.params.get(n);
-    if (!v) throw new PlcaError('PLCA_INTERNAL', `missing model variable "${n}"`);
-    return v;
-  });
+  return names.map((n) => param(ctx, n));
+}
+
+function param(ctx: ForwardCtx, name: string): tf.Variable {
+  const v = ctx.params.get(name);
+  if (!v) throw new PlcaError('PLCA_INTERNAL', `missing model variable "${name}"`);
+  return v;
 }
 
 /** The same context with BN running statistics left alone: a replayed forward must not move them twice. */
@@ -180,7 +182,12 @@ function runLayer(ctx: ForwardCtx, layer: BlockSpec[], x: tf.Tensor4D): tf.Tenso
  *  large images frees every intermediate as it goes (one tidy around all 33 blocks would not).
  *  In training, `ctx.recompute` checkpoints blocks or segments of blocks (src/models/recompute.ts). */
 export function applyResNet(ctx: ForwardCtx, spec: ResNetSpec, x: tf.Tensor4D): tf.Tensor4D {
-  let h: tf.Tensor4D = tf.tidy(() => maxPoolCeil(convNormRelu(ctx, spec.conv1, spec.bn1, x)));
+  const stem = (c: ForwardCtx, xi: tf.Tensor4D) => tf.tidy(() => maxPoolCeil(convNormRelu(c, spec.conv1, spec.bn1, xi)));
+  // The stem at full resolution keeps ~16 bytes per input pixel on the tape (BN's input and output,
+  // the padded max-pool input): checkpointed with the blocks, it keeps only the image.
+  let h: tf.Tensor4D = (ctx.recompute ?? 'off') === 'off' ? stem(ctx, x)
+    : checkpoint((xi, replay) => stem(replayCtx(ctx, replay), xi), x,
+      [`${spec.conv1.name}.weight`, `${spec.bn1.name}.weight`, `${spec.bn1.name}.bias`].map((n) => param(ctx, n)));
   for (const layer of spec.layers) h = runLayer(ctx, layer, h);
   return h;
 }
