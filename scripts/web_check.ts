@@ -83,11 +83,16 @@ async function adapt(browser: Browser, server: WebServer, backend: string, steps
   try {
     const t0 = Date.now();
     await page.goto(`${server.url}adapt.html?backend=${backend}&preset=tiny&steps=${steps}&autostart=1`);
-    const s = await waitForState(page, 'plcaAdapt', ['done', 'error'], timeout, (st) => {
+    const view = (st: unknown) => {
       const x = st as { status: string; error?: string; arms: Record<string, { status: string; curve: Array<{ loss: number }>; msPerUpdate: number[]; result?: { target: { mIoU: number } }; engine?: { backend: string } }> };
       return { status: x.status, error: x.error, arms: Object.fromEntries(Object.entries(x.arms).map(([k, v]) => [k, {
         status: v.status, losses: v.curve.map((p) => p.loss), ms: v.msPerUpdate, mIoU: v.result?.target.mIoU, engine: v.engine?.backend,
       }])) };
+    };
+    // On a timeout, report how far each arm got (the updates so far) instead of nothing.
+    const s = await waitForState(page, 'plcaAdapt', ['done', 'error'], timeout, view).catch(async (e: unknown) => {
+      const now = view(await page.evaluate('window.plcaAdapt'));
+      return { ...now, error: `${e instanceof Error ? e.message.split('\n')[0] : String(e)} (status ${now.status})` };
     });
     console.log(`\n## ${backend}: Adapt page, tiny preset, ${steps} updates, ${((Date.now() - t0) / 1000).toFixed(0)} s${s.error ? `; error: ${s.error}` : ''}`);
     for (const [key, arm] of Object.entries(s.arms as Record<string, ArmView & { engine?: string }>)) {
