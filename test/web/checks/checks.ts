@@ -8,6 +8,7 @@ import {
   DEMO_ARMS, MemoryRunStore, initEngine, resolveConfig, runArmInStore, settingsOverrides, type BackendName,
 } from '../../../src/browser.js';
 import minicityPlca from '../../../configs/minicity_plca.js';
+import { WASM_PATHS } from '../../../web/src/engine.js';
 import type { Fixture } from '../../helpers/fixture_format.js';
 import { engineCaseFor, engineTolerance } from '../../engine/engine_cases.js';
 import { caseFor, runReferenceFixture, TOL } from '../../parity/reference_cases.js';
@@ -52,7 +53,8 @@ async function runCase(r: Omit<CaseResult, 'ok' | 'errors' | 'ms'>, fn: () => Re
 }
 
 async function main(): Promise<void> {
-  const engine = await initEngine({ backend: (q.get('backend') ?? 'auto') as BackendName });
+  // The wasm binaries as the app serves them (Vite emits them with the page); without them wasm cannot start.
+  const engine = await initEngine({ backend: (q.get('backend') ?? 'auto') as BackendName, wasmPaths: WASM_PATHS });
   state.backend = engine.backend;
   document.getElementById('status')!.textContent = `backend ${engine.backend}: running…`;
   for (const file of list('engine')) {
