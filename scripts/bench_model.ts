@@ -78,12 +78,17 @@ export async function runModelBench(): Promise<void> {
   log(`engine: ${info.backend}, ${info.threads} thread(s), simd ${info.simd}, kernels ${info.kernels}; ${o.model} ${o.objective} step, batch ${o.batch}${domains === 2 ? ' per domain' : ''}, crop ${o.crop}² (grid ${grid.join('×')}), ${gflop.step.toFixed(1)} GFLOP of convolutions, recompute ${recomputeMode}`);
 
   const losses: number[] = [];
+  const cpuMs: number[] = [];
   const step = async (): Promise<number> => {
     const t0 = performance.now();
+    // CPU time of the whole process (all threads): steadier than wall time on a loaded machine
+    const c0 = process.cpuUsage();
     const u = await accumulateGradients(method, streams, 1);
     sgd.step(model.params, u.grads, () => cfg.optim.lr);
     for (const g of u.grads.values()) g.dispose();
     losses.push(u.loss);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1e3);
     return performance.now() - t0;
   };
   for (let i = 0; i < o.warmup; i++) log(`warm-up step: ${(await step()).toFixed(0)} ms, peak RSS ${peakRssMB()} MB`);
@@ -101,15 +106,16 @@ export async function runModelBench(): Promise<void> {
   model.dispose();
   sgd.dispose();
   const stepMs = stats(ms);
+  const stepCpuMs = stats(cpuMs.slice(o.warmup));
   const gflops = Math.round((gflop.step / (stepMs.min / 1e3)) * 10) / 10;
   const peak = info.backend !== 'wasm' ? { note: 'wasm only' } : o.skipPeak ? { note: 'skipped (--skip-peak)' } : await wasmPeak();
   const ceiling = 'simd128' in peak ? ceilingOf(peak as WasmPeak, info.threads, gflops, info.kernels) : peak;
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   const result = {
     model: o.model, crop: o.crop, batch: o.batch, objective: o.objective, backend: info.backend, threads: info.threads, simd: info.simd, kernels: info.kernels,
-    grid, recompute: recomputeMode, steps: o.steps, warmup: o.warmup, stepMs, peakRssMB: peakRss, wasmHeapMB: heap,
+    grid, recompute: recomputeMode, steps: o.steps, warmup: o.warmup, stepMs, stepCpuMs, peakRssMB: peakRss, wasmHeapMB: heap,
     gflop: r3(gflop.step), forwardGflop: r3(gflop.forward), gflopPerS: gflops, ceiling,
-    loss: { first: losses[0], last: losses.at(-1) }, tensorsLeaked,
+    loss: { first: losses[0], last: losses.at(-1), all: losses.map((l) => Math.round(l * 1e4) / 1e4) }, tensorsLeaked,
   };
   log(`step min ${stepMs.min} ms, median ${stepMs.median} ms; ${gflops} GFLOP/s (min step); peak RSS ${peakRss} MB${heap === null ? '' : `, wasm heap ${heap} MB`}`);
   log(`wasm ceiling at ${info.threads} thread(s): ${JSON.stringify(ceiling)}`);

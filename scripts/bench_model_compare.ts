@@ -14,7 +14,7 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface InUse { kernels: string; ceiling: string; gflops: number; fraction: number }
 interface StepResult {
-  stepMs: { min: number; median: number }; peakRssMB: number; gflop: number; gflopPerS: number; kernels?: string;
+  stepMs: { min: number; median: number }; stepCpuMs?: { min: number; median: number }; peakRssMB: number; gflop: number; gflopPerS: number; kernels?: string;
   ceiling?: { inUse?: InUse } & Record<string, unknown>;
 }
 
@@ -49,13 +49,16 @@ export function runCompare(): void {
   const r2 = (v: number) => Math.round(v * 100) / 100;
   const ratio = { min: r2(plca.stepMs.min / torch.stepMs.min), median: r2(plca.stepMs.median / torch.stepMs.median) };
   const inUse = plca.ceiling?.inUse;
+  // CPU time (all threads) per step: on a shared machine a steadier comparison than wall time
+  const cpuRatio = plca.stepCpuMs && torch.stepCpuMs ? { min: r2(plca.stepCpuMs.min / torch.stepCpuMs.min), median: r2(plca.stepCpuMs.median / torch.stepCpuMs.median) } : null;
   const result = {
-    ratio, plcaGflopPerS: plca.gflopPerS, pytorchGflopPerS: torch.gflopPerS, kernels: plca.kernels,
+    ratio, cpuTimeRatio: cpuRatio, plcaGflopPerS: plca.gflopPerS, pytorchGflopPerS: torch.gflopPerS, kernels: plca.kernels,
     fractionOfCeiling: inUse?.fraction ?? null, plcaCeiling: plca.ceiling, plca, pytorch: torch,
   };
   if (json) console.log(JSON.stringify(result));
   else {
     const share = inUse ? ` = ${inUse.fraction} of the ${inUse.ceiling} ceiling (${inUse.gflops} GFLOP/s at ${threads} threads)` : ' (ceiling not measured)';
-    console.log(`plca / PyTorch step time: ${ratio.min}× (min), ${ratio.median}× (median); plca ${plca.gflopPerS} GFLOP/s${share}, kernels ${plca.kernels}; PyTorch ${torch.gflopPerS} GFLOP/s`);
+    const cpu = cpuRatio ? `; CPU time ${cpuRatio.min}× (min), ${cpuRatio.median}× (median)` : '';
+    console.log(`plca / PyTorch step time: ${ratio.min}× (min), ${ratio.median}× (median)${cpu}; plca ${plca.gflopPerS} GFLOP/s${share}, kernels ${plca.kernels}; PyTorch ${torch.gflopPerS} GFLOP/s`);
   }
 }

@@ -223,13 +223,17 @@ def main():
     ys = synthetic_labels(g, a.batch, a.crop)
     losses = []
 
+    cpu_ms = []
+
     def step():
         t0 = time.perf_counter()
+        c0 = time.process_time()  # CPU time of all the process's threads: steadier than wall time on a loaded machine
         opt.zero_grad(set_to_none=True)
         loss = plca_loss(net, xs, ys, xt) if a.objective == 'plca' else source_loss(net, xs, ys)
         loss.backward()
         opt.step()
         losses.append(loss.item())
+        cpu_ms.append((time.process_time() - c0) * 1e3)
         return (time.perf_counter() - t0) * 1e3
 
     for _ in range(a.warmup):
@@ -243,17 +247,19 @@ def main():
             print(f'step {i + 1}/{a.steps}: {ms[-1]:.0f} ms')
     s = sorted(ms)
     step_ms = {'min': round(s[0], 2), 'median': round(s[len(s) // 2], 2)}
+    c = sorted(cpu_ms[a.warmup:])
+    step_cpu_ms = {'min': round(c[0], 2), 'median': round(c[len(c) // 2], 2)}
     with torch.no_grad():
         grid = list(net(torch.zeros(1, 3, a.crop, a.crop))[0].shape[2:])
     result = {
         'model': 'deeplabv2_resnet101', 'crop': a.crop, 'batch': a.batch, 'objective': a.objective,
         'backend': 'pytorch ' + torch.__version__, 'threads': torch.get_num_threads(), 'grid': grid,
-        'steps': a.steps, 'warmup': a.warmup, 'stepMs': step_ms,
+        'steps': a.steps, 'warmup': a.warmup, 'stepMs': step_ms, 'stepCpuMs': step_cpu_ms,
         'peakRssMB': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         'gflop': round(step_gflop, 1), 'forwardGflop': round(forward, 1),
         'gflopPerS': round(step_gflop / (step_ms['min'] / 1e3), 1),
         'params': sum(t.numel() for t in net.parameters()),
-        'loss': {'first': losses[0], 'last': losses[-1]},
+        'loss': {'first': losses[0], 'last': losses[-1], 'all': [round(v, 4) for v in losses]},
     }
     print(json.dumps(result) if a.json else json.dumps(result, indent=2))
 
