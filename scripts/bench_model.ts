@@ -14,7 +14,7 @@ import { resolveConfig } from '../src/config/index.js';
 import { initEngine, exitEngine, type BackendName } from '../src/engine/index.js';
 import { PlcaMethod } from '../src/method/index.js';
 import {
-  canonicalModelName, convGflop, createModel, modelConvs, modelInfo, RECOMPUTE_SETTINGS, resolveRecompute, type RecomputeSetting,
+  canonicalModelName, convGflop, createModel, modelConvs, modelInfo, RECOMPUTE_SETTINGS, type RecomputeSetting,
 } from '../src/models/index.js';
 import { Sgd } from '../src/train/index.js';
 import { SyntheticStream } from '../src/train/synthetic_stream.js';
@@ -68,7 +68,7 @@ export async function runModelBench(): Promise<void> {
   });
   const model = createModel(o.model, { numClasses: NUM_CLASSES, seed: 0 });
   const method = new PlcaMethod(model, cfg.method, 1, { recompute: o.recompute });
-  const recomputeMode = resolveRecompute(o.recompute, o.batch * o.crop * o.crop);
+  const recomputeMode = method.recomputeMode(o.batch * o.crop * o.crop * method.tapedForwards);
   const sgd = new Sgd({ momentum: cfg.optim.momentum, weightDecay: cfg.optim.weightDecay });
   const stream = (seed: number, labels: boolean) => new SyntheticStream({ seed, batchSize: o.batch, height: o.crop, width: o.crop, numClasses: NUM_CLASSES, labels, shift: labels ? 0 : 0.3 });
   const streams = { source: stream(1, true), target: method.needsTarget ? stream(2, false) : undefined };

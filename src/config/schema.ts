@@ -244,8 +244,9 @@ const trainSchema = z.strictObject({
    * Recomputation (gradient checkpointing) of the backbone's residual blocks: `off` keeps every
    * activation for the backward pass; `blocks` keeps each block's input and re-runs the block in
    * the backward pass (one forward more); `segments` keeps one input per ⌈√n⌉ blocks (least memory,
-   * two forwards more); `auto` picks by pixels per forward (N·H·W): off below 300², blocks below
-   * 600², segments from there (the paper's 730² crop). Gradients are the same in every mode
+   * two forwards more); `auto` picks by the pixels a micro-batch's taped forwards see (N·H·W, the
+   * target's too when the method uses it): off below 270k (a PLCA update at 321², source-only at
+   * 513²), blocks below 2·600², segments from there (PLCA at the paper's 730² crop). Gradients are the same in every mode
    * (src/models/recompute.ts, docs/memory.md).
    */
   recompute: z.enum(['auto', 'off', 'blocks', 'segments']).default('auto'),

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.js';
-import type { RecomputeSetting, Segmentor } from '../models/index.js';
+import { resolveRecompute, type RecomputeMode, type RecomputeSetting, type Segmentor } from '../models/index.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { methodNeedsTarget, usesObjective } from '../config/modes.js';
 import { PlcaError } from '../util/errors.js';
@@ -81,6 +81,16 @@ export class PlcaMethod {
     return opts.injectNanTerm === undefined ? out : poison(out, opts.injectNanTerm);
   }
 
+  /** Forwards one micro-batch records on the tape (the target's too when the objective or self-training uses it). */
+  get tapedForwards(): number {
+    return usesObjective(this.cfg.switches) || this.cfg.selfTraining.loss !== 'none' ? 2 : 1;
+  }
+
+  /** The recomputation for a micro-batch whose taped forwards see `pixels` = Σ N·H·W (`auto` counts them all). */
+  recomputeMode(pixels: number): RecomputeMode {
+    return resolveRecompute(this.recompute, pixels);
+  }
+
   /** The mode's forward passes and Eq. (14) on them. */
   private objective(b: MethodBatches): MethodForward {
     const labelS = this.sourceLabels(b.source);
@@ -88,17 +98,19 @@ export class PlcaMethod {
     let out: MethodForward;
     if (usesObjective(s)) {
       const target = this.targetImages(b);
-      const tgt = this.model.apply(target, { training: true, updateStats: true, recompute: this.recompute }); // target first (as the reference)
-      const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
+      const recompute = this.recomputeMode(pixels(target) + pixels(b.source.images));
+      const tgt = this.model.apply(target, { training: true, updateStats: true, recompute }); // target first (as the reference)
+      const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute });
       out = objectiveTerms({ featS: src.features, featT: tgt.features, logitsS: src.logits, logitsT: tgt.logits, labelS, labelT: b.target?.labels },
         this.cfg, this.lovaszWeight, this.associationFactor);
       out.diagnostics[TARGET_CLASSES] = classesUsed(tgt.logits);
     } else {
       // The source-only modes: L^ce (+ β1 L^lov) on the source batch alone, the same Eq. (14) with the target terms off.
       // With the self-training control, the target first (as above), then its loss on top.
-      const tgt = this.cfg.selfTraining.loss === 'none' ? undefined
-        : this.model.apply(this.targetImages(b), { training: true, updateStats: true, recompute: this.recompute });
-      const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute: this.recompute });
+      const target = this.cfg.selfTraining.loss === 'none' ? undefined : this.targetImages(b);
+      const recompute = this.recomputeMode(pixels(b.source.images) + (target ? pixels(target) : 0));
+      const tgt = target === undefined ? undefined : this.model.apply(target, { training: true, updateStats: true, recompute });
+      const src = this.model.apply(b.source.images, { training: true, updateStats: true, recompute });
       out = objectiveTerms({ logitsS: src.logits, labelS }, this.cfg, this.lovaszWeight);
       if (tgt !== undefined) out = withSelfTraining(out, tgt.logits, this.cfg);
     }
@@ -190,4 +202,9 @@ function poison(out: MethodForward, term: string): MethodForward {
   }
   const bad = tf.add(t, NaN) as tf.Scalar;
   return { ...out, terms: { ...out.terms, [term]: bad }, total: tf.add(out.total, tf.sub(bad, t)) };
+}
+
+/** N·H·W of an image batch. */
+function pixels(x: tf.Tensor4D): number {
+  return x.shape[0] * x.shape[1] * x.shape[2];
 }

@@ -18,11 +18,18 @@ export type RecomputeMode = 'off' | 'blocks' | 'segments';
 export type RecomputeSetting = RecomputeMode | 'auto';
 export const RECOMPUTE_SETTINGS = ['auto', 'off', 'blocks', 'segments'] as const;
 
-/** Pixels per forward (N·H·W) from which `auto` checkpoints blocks, and segments. */
-export const AUTO_BLOCKS_PIXELS = 300 * 300;
-export const AUTO_SEGMENTS_PIXELS = 600 * 600;
+/**
+ * Pixels (N·H·W summed over the forwards one micro-batch records: both domains' tapes live until
+ * the backward pass) from which `auto` checkpoints blocks, and segments. Measured with the engine
+ * freeing the tape as the backward pass goes (engine/tape_release.ts), DeepLab-V2 R101, wasm,
+ * without recomputation: 321² source 103k pixels → wasm heap 1.0 GB; 321² PLCA 206k → 2.0 GB;
+ * 513² source 263k → 2.3 GB (peak RSS 2.5 GB). Below 270k the plain tape fits with room to spare
+ * and saves the extra forward (a third more convolution work).
+ */
+export const AUTO_BLOCKS_PIXELS = 270_000;
+export const AUTO_SEGMENTS_PIXELS = 2 * 600 * 600;
 
-/** The mode `setting` means for an input of `pixels` = N·H·W. */
+/** The mode `setting` means for `pixels` = N·H·W summed over the micro-batch's taped forwards. */
 export function resolveRecompute(setting: RecomputeSetting | undefined, pixels: number): RecomputeMode {
   if (setting !== undefined && setting !== 'auto') return setting;
   return pixels >= AUTO_SEGMENTS_PIXELS ? 'segments' : pixels >= AUTO_BLOCKS_PIXELS ? 'blocks' : 'off';

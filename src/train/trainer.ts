@@ -5,7 +5,6 @@
  */
 import type { ResolvedConfig } from '../config/schema.js';
 import { createModel } from '../models/registry.js';
-import { resolveRecompute } from '../models/recompute.js';
 import type { Segmentor } from '../models/segmentor.js';
 import { PlcaMethod } from '../method/plca_method.js';
 import { PlcaError } from '../util/errors.js';
@@ -322,7 +321,7 @@ class Run {
     const domains = this.method.needsTarget ? ' per domain' : '';
     const what = `update ${this.step + 1} of ${this.model.name} (crop ${d.crop[0]}×${d.crop[1]}, batch ${t.batchSize}${domains}`
       + `${t.gradAccum > 1 ? ` × ${t.gradAccum} accumulated` : ''}, train.recompute ${t.recompute}`
-      + `${t.recompute === 'auto' ? ` = ${resolveRecompute('auto', t.batchSize * d.crop[0] * d.crop[1])}` : ''})`;
+      + `${t.recompute === 'auto' ? ` = ${this.method.recomputeMode(t.batchSize * d.crop[0] * d.crop[1] * this.method.tapedForwards)}` : ''})`;
     this.log.emit({ type: 'oom', step: this.step, ...memory, lastCheckpoint: this.lastCkpt });
     return outOfMemoryError(e, what, memory, after);
   }

@@ -91,10 +91,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
 }
 
 describe('resolveRecompute', () => {
-  it('auto follows the input size; explicit modes are kept', () => {
+  it('auto follows the pixels of the taped forwards; explicit modes are kept', () => {
     expect(resolveRecompute('auto', 1 * 193 * 193)).toBe('off');
-    expect(resolveRecompute('auto', 1 * 385 * 385)).toBe('blocks');
-    expect(resolveRecompute('auto', 1 * 730 * 730)).toBe('segments');
+    expect(resolveRecompute('auto', 2 * 321 * 321)).toBe('off'); // a PLCA micro-batch at 321²
+    expect(resolveRecompute('auto', 1 * 513 * 513)).toBe('off'); // source-only at 513²
+    expect(resolveRecompute('auto', 2 * 513 * 513)).toBe('blocks');
+    expect(resolveRecompute('auto', 1 * 730 * 730)).toBe('blocks');
+    expect(resolveRecompute('auto', 2 * 730 * 730)).toBe('segments'); // a PLCA micro-batch at the paper's crop
     expect(resolveRecompute('off', 730 * 730)).toBe('off');
     expect(resolveRecompute(undefined, 193 * 193)).toBe('off');
   });
