@@ -87,6 +87,21 @@ describe('DataLoader', () => {
     expect(await take(b, 1)).toEqual(all.slice(3, 4));
   });
 
+  it('photometric augmentation (data.augment): other pixels, same labels; workers and resume give the same bytes', async () => {
+    const photometric = { brightness: 0.4, contrast: 0.4, saturation: 0.5, colour: 0.15, gamma: 0.4, blur: 1.5, blurProb: 0.5, noise: 0.05 };
+    const plain = await take(loader({ workers: 0 }), 3);
+    const aug = await take(loader({ workers: 0, augment: { ...augment, photometric } }), 3);
+    expect(aug.map((b) => b.labels)).toEqual(plain.map((b) => b.labels));
+    expect(aug[0].images).not.toEqual(plain[0].images);
+    expect(await take(loader({ workers: 2, augment: { ...augment, photometric } }), 3)).toEqual(aug);
+    const b = loader({ workers: 0, augment: { ...augment, photometric } });
+    await take(b, 1);
+    const st = JSON.parse(JSON.stringify(b.state())) as unknown;
+    const c = loader({ workers: 0, augment: { ...augment, photometric } });
+    c.restore(st);
+    expect(await take(c, 2)).toEqual(aug.slice(1));
+  });
+
   it('rejects a state from another seed or dataset', () => {
     const st = loader().state();
     expect(() => loader({ seed: 3 }).restore(st)).toThrow(PlcaError);
