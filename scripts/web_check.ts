@@ -66,8 +66,11 @@ async function checks(browser: Browser, server: WebServer, backend: string): Pro
       const t = s.train;
       const kernels = Object.keys(t.kernels ?? {});
       const lacking = Object.entries(t.kernels ?? {}).filter(([, has]) => !has).map(([k]) => k);
-      if (t.error || lacking.length > 0 || t.losses.length !== Number(a.train)) failed = true;
-      console.log(`${t.error || lacking.length ? 'FAIL' : 'ok  '} training on the page's thread (PLCA arm, tiny data): ${t.losses.length} updates, ` +
+      const n = Math.min(5, Math.floor(t.losses.length / 2));
+      const lower = n === 0 || mean(t.losses.slice(-n)) < mean(t.losses.slice(0, n)); // first and last n updates, when there are two or more
+      if (t.error || lacking.length > 0 || t.losses.length !== Number(a.train) || !lower) failed = true;
+      console.log(`${t.error || lacking.length || !lower ? 'FAIL' : 'ok  '} training on the page's thread (PLCA arm, tiny data): ${t.losses.length} updates, ` +
+        `${n > 0 ? `loss ${mean(t.losses.slice(0, n)).toFixed(3)} (first ${n}) → ${mean(t.losses.slice(-n)).toFixed(3)} (last ${n}), ` : ''}` +
         `${t.ms.map((m) => m.toFixed(0)).join(', ')} ms; synchronous reads per update ${t.reads.join(', ')} (${t.readMs.join(', ')} ms)` +
         `${t.error ? `; error: ${t.error}` : ''}`);
       console.log(`kernels of a training update: ${kernels.length}, missing on ${s.backend}: ${lacking.length ? lacking.join(', ') : 'none'}: ${kernels.join(' ')}`);
