@@ -12,7 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.js';
-import { resolveRecompute, type RecomputeMode, type RecomputeSetting, type Segmentor } from '../models/index.js';
+import type { Segmentor } from '../models/index.js';
+// recompute.ts directly: the models index pulls in Node-only loaders, and the method runs in the browser too
+import { resolveRecompute, type RecomputeMode, type RecomputeSetting } from '../models/recompute.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { methodNeedsTarget, usesObjective } from '../config/modes.js';
 import { PlcaError } from '../util/errors.js';
