@@ -219,7 +219,7 @@ class Run {
     if (this.collapseWarned || cover === undefined || cover >= this.cfg.train.collapseCoverRatio) return;
     this.collapseWarned = true;
     this.log.emit({ type: 'warning', step: this.step, code: 'association_collapse', value: cover,
-      message: `feature cover ratio ${cover.toFixed(3)} < ${this.cfg.train.collapseCoverRatio}: source pixels associate to a handful of target pixels; the run is likely collapsing (lower method.weights.association)` });
+      message: `feature cover ratio ${cover.toFixed(3)} < ${this.cfg.train.collapseCoverRatio}: source pixels associate to a handful of target pixels; the run is likely collapsing (${this.guard === undefined ? 'lower method.weights.association, or turn on train.collapseGuard' : 'the collapse guard judges it at the end of its window'})` });
   }
 
   /** 5. validate, guard against collapse, and checkpoint at their intervals. */
