@@ -12,9 +12,7 @@ export { loadTorchStateDict, oihwToHwio, permuteLastAxis } from './torch_weights
 export type { TorchTensor, LoadTorchOptions, LoadTorchResult } from './torch_weights.js';
 export { ceilPoolOut, maxPoolCeil } from './backbones/resnet.js';
 export { DEEPLABV2_RATES } from './heads/deeplabv2_aspp.js';
-export { readTorchFile, readTorchObject, pickStateDict, isTorchFile, torchFileFormat, torchFormat, STATE_DICT_KEYS } from './torch_pth.js';
-export type { TorchDtype, TorchFileTensor, TorchStateDict, ReadTorchOptions } from './torch_pth.js';
-export { loadPretrained, loadPretrainedDict, isTorchWeightsPath, describePretrained } from './pretrained.js';
-export type { LoadPretrainedOptions, LoadPretrainedResult, KeyConvention } from './pretrained.js';
+// PyTorch files (torch_pth.ts, pretrained.ts) read the file system: they are exported by the Node entry
+// (src/index.ts), not here, because the browser build (src/browser.ts) reaches this barrel.
 export { convGflop, convFlop } from './conv_work.js';
 export type { ConvWork, ConvGflop } from './conv_work.js';

@@ -47,7 +47,8 @@ export const modelImportCommand: CommandSpec = {
         hint: 'give a .ckpt file name, or a directory without the .ckpt extension',
       });
     }
-    const { createModel, canonicalModelName, describePretrained, loadPretrained } = await import('../../models/index.js');
+    const { createModel, canonicalModelName } = await import('../../models/index.js');
+    const { describePretrained, loadPretrained } = await import('../../models/pretrained.js');
     const modelName = canonicalModelName(o.model);
     let classPermutation: number[] | undefined;
     if (o.classOrder === 'plca') {
