@@ -26,6 +26,8 @@ export interface ArmSpec {
 }
 
 const PLCA = 'configs/minicity_plca.ts';
+/** PLCA without the default's stabilisers: the ablation's base (the paper's Table 1 varies only the loss terms). */
+const PLCA_PLAIN = 'configs/minicity_plca_plain.ts';
 const SOURCE_ONLY = 'configs/minicity_source_only.ts';
 const BN = 'model.name=minicity_bn';
 
@@ -75,14 +77,14 @@ export function branchOverrides(arm: ArmSpec, steps: number, parentRunDir: strin
 export const ABLATION_ARMS: readonly ArmSpec[] = [
   { key: 'ce', label: 'CE only', config: SOURCE_ONLY, set: ['method.mode=source_only'] },
   { key: 'lovasz', label: '+ Lovász', config: SOURCE_ONLY, set: [] },
-  { key: 'fass', label: '+ feature association', config: PLCA, set: ['method.mode=plca_fass'] },
-  { key: 'cass', label: '+ prediction association', config: PLCA, set: ['method.mode=plca_fass_cass'] },
-  { key: 'plca', label: '+ LSR (= PLCA)', config: PLCA, set: [] },
-  { key: 'sim_plca', label: 'Sim-PLCA', config: PLCA, set: ['method.mode=sim_plca'] },
-  { key: 'plca_no_sagg', label: 'PLCA w/o spatial aggregation', config: PLCA, set: ['method.mode=plca_no_sagg'] },
+  { key: 'fass', label: '+ feature association', config: PLCA_PLAIN, set: ['method.mode=plca_fass'] },
+  { key: 'cass', label: '+ prediction association', config: PLCA_PLAIN, set: ['method.mode=plca_fass_cass'] },
+  { key: 'plca', label: '+ LSR (= PLCA)', config: PLCA_PLAIN, set: [] },
+  { key: 'sim_plca', label: 'Sim-PLCA', config: PLCA_PLAIN, set: ['method.mode=sim_plca'] },
+  { key: 'plca_no_sagg', label: 'PLCA w/o spatial aggregation', config: PLCA_PLAIN, set: ['method.mode=plca_no_sagg'] },
   { key: 'bn_lovasz', label: 'BN net: source only (CE + Lovász)', config: SOURCE_ONLY, set: [BN] },
   { key: 'bn_lovbn', label: 'BN net: + target BN statistics (control)', config: SOURCE_ONLY, set: [BN, 'method.mode=source_only_lovasz_tgtbn'] },
-  { key: 'bn_plca', label: 'BN net: PLCA', config: PLCA, set: [BN] },
+  { key: 'bn_plca', label: 'BN net: PLCA', config: PLCA_PLAIN, set: [BN] },
 ];
 
 /**

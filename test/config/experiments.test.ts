@@ -49,6 +49,11 @@ describe('configs/', () => {
     // The PLCA default: the control's augmentation, warm-up 1/3, ramp 1/6, collapse guard (docs/minicity.md).
     expect(plca.data.augment).toEqual(aug.data.augment);
     expect([plca.method.associationWarmup, plca.method.associationRamp, plca.train.collapseGuard.enabled]).toEqual([1 / 3, 1 / 6, true]);
+    // The ablation's PLCA differs from the default only by the stabilisers (Table 1 varies the loss terms alone).
+    const plain = await loadConfig(cfgPath('minicity_plca_plain.ts'));
+    expect(plain.data.augment).toEqual(so.data.augment);
+    expect([plain.method.associationWarmup, plain.method.associationRamp, plain.train.collapseGuard.enabled]).toEqual([0, 0, false]);
+    expect({ ...plain, name: plca.name, data: plca.data, method: { ...plain.method, associationWarmup: 1 / 3, associationRamp: 1 / 6 }, train: plca.train }).toEqual(plca);
   });
 
   it('a saved resolved config loads back from JSON unchanged', async () => {
