@@ -12,7 +12,7 @@
 //     a freshly initialised GroupNorm net): ms per image after the first (kernel-compiling) run.
 // Prints one table per part; `--json FILE` keeps everything. Exit status 1 when a check fails or
 // a loss does not go down.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ import { exportOptionsFor } from '../src/pipeline/index.js';
 import { armConfig, DEMO_ARMS } from '../src/demo/index.js';
 import { startWebServer, type WebServer } from '../src/serve/index.js';
 import { REPO_ROOT } from '../test/helpers/fixtures.js';
-import { buildPages, findChromium, fixtureFiles, launchChromium, waitForState } from '../test/web/harness.js';
+import { buildPages, closeAll, findChromium, fixtureFiles, launchChromium, waitForState } from '../test/web/harness.js';
 
 const { values: a } = parseArgs({ options: {
   backends: { type: 'string', default: 'webgpu,webgl' }, steps: { type: 'string', default: '20' }, train: { type: 'string', default: '2' }, skip: { type: 'string', default: '' },
@@ -161,13 +161,7 @@ async function main(): Promise<void> {
       if (!skip.has('adapt')) r.adapt = await adapt(browser, server, backend, Number(a.steps));
     }
   } finally {
-    // Chromium first, whatever failed: an orphaned GPU process keeps burning CPU.
-    try {
-      await browser?.close();
-    } finally {
-      await server?.close();
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    await closeAll(browser, server, tmp);
   }
   if (a.json) writeFileSync(a.json, `${JSON.stringify(report, null, 2)}\n`);
   process.exitCode = failed ? 1 : 0;

@@ -9,7 +9,7 @@
 //    both arms on wasm, with its curves, collapse check and per-class table once both finish.
 // Prints what each page reported (backend, ms per image, mIoU of both arms). Chromium is closed in
 // `finally`, whatever happens.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ import { exportOptionsFor } from '../src/pipeline/index.js';
 import { startWebServer, type WebServer } from '../src/serve/index.js';
 import { MemoryRunStore } from '../src/train/index.js';
 import { REPO_ROOT } from '../test/helpers/fixtures.js';
-import { findChromium, launchChromium, waitForState } from '../test/web/harness.js';
+import { closeAll, findChromium, launchChromium, waitForState } from '../test/web/harness.js';
 
 const { values: a } = parseArgs({ options: {
   model: { type: 'string' }, steps: { type: 'string', default: '120' }, 'adapt-steps': { type: 'string', default: '40' },
@@ -107,13 +107,7 @@ async function main(): Promise<void> {
     await adaptShot(browser, server, join(a.out, 'web-adapt.png'));
     console.log(`wrote ${join(a.out, 'web-segment.png')} and ${join(a.out, 'web-adapt.png')}`);
   } finally {
-    // Chromium first, whatever failed: an orphaned GPU process keeps burning CPU.
-    try {
-      await browser?.close();
-    } finally {
-      await server?.close();
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    await closeAll(browser, server, tmp);
   }
 }
 

@@ -99,6 +99,22 @@ export function photometric(data: Uint8Array, width: number, height: number, o: 
   return out;
 }
 
+/** One 1-D pass of the separable blur, along rows (`alongRows`) or columns, src → dst, edges replicated. */
+function blurPass(src: Float32Array, dst: Float32Array, W: number, H: number, k: Float32Array, r: number, alongRows: boolean): void {
+  for (let y = 0; y < H; y++) {
+    for (let px = 0; px < W; px++) {
+      for (let c = 0; c < 3; c++) {
+        let a = 0;
+        for (let j = -r; j <= r; j++) {
+          const idx = alongRows ? y * W + Math.min(W - 1, Math.max(0, px + j)) : Math.min(H - 1, Math.max(0, y + j)) * W + px;
+          a += k[j + r] * src[idx * 3 + c];
+        }
+        dst[(y * W + px) * 3 + c] = a;
+      }
+    }
+  }
+}
+
 /** Separable Gaussian blur of σ px in place, edges replicated. */
 function gaussianBlur(x: Float32Array, W: number, H: number, sigma: number): void {
   const r = Math.max(1, Math.ceil(2.5 * sigma));
@@ -107,30 +123,6 @@ function gaussianBlur(x: Float32Array, W: number, H: number, sigma: number): voi
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
   const tmp = new Float32Array(x.length);
-  // rows, x → tmp
-  for (let y = 0; y < H; y++) {
-    for (let px = 0; px < W; px++) {
-      for (let c = 0; c < 3; c++) {
-        let a = 0;
-        for (let j = -r; j <= r; j++) {
-          const q = Math.min(W - 1, Math.max(0, px + j));
-          a += k[j + r] * x[(y * W + q) * 3 + c];
-        }
-        tmp[(y * W + px) * 3 + c] = a;
-      }
-    }
-  }
-  // columns, tmp → x
-  for (let y = 0; y < H; y++) {
-    for (let px = 0; px < W; px++) {
-      for (let c = 0; c < 3; c++) {
-        let a = 0;
-        for (let j = -r; j <= r; j++) {
-          const q = Math.min(H - 1, Math.max(0, y + j));
-          a += k[j + r] * tmp[(q * W + px) * 3 + c];
-        }
-        x[(y * W + px) * 3 + c] = a;
-      }
-    }
-  }
+  blurPass(x, tmp, W, H, k, r, true); // rows, x → tmp
+  blurPass(tmp, x, W, H, k, r, false); // columns, tmp → x
 }

@@ -6,7 +6,7 @@ import { createModel } from '../models/index.js';
 import { resolveConfig } from '../config/index.js';
 import { PlcaError } from '../util/errors.js';
 import { MemoryRunStore, openRunStore } from './run_store.js';
-import { SyntheticStream } from './synthetic_stream.js';
+import { syntheticDomains } from './synthetic_stream.js';
 import { train } from './trainer.js';
 
 beforeAll(async () => {
@@ -14,10 +14,7 @@ beforeAll(async () => {
 });
 
 const K = 4;
-const streams = () => ({
-  source: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 1 }),
-  target: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 2, shift: 0.4, labels: false }),
-});
+const streams = () => syntheticDomains(K);
 const cfg = resolveConfig({
   model: { name: 'minicity_gn', numClasses: K }, method: { mode: 'plca' }, optim: { lr: 0.01 },
   train: { maxIters: 3, polyHorizon: 3, batchSize: 1, checkpointInterval: 1, valInterval: null, logInterval: 1 },

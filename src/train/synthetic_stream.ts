@@ -82,3 +82,14 @@ export class SyntheticStream implements BatchStream {
     this.index = st.index!;
   }
 }
+
+/**
+ * The tiny labelled source / unlabelled, shifted target pair that the trainer's tests run on
+ * (16×16, batch 1, seeds 1 and 2, target shift 0.4): fresh streams at their start on every call.
+ */
+export function syntheticDomains(numClasses: number): { source: SyntheticStream; target: SyntheticStream } {
+  return {
+    source: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses, seed: 1 }),
+    target: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses, seed: 2, shift: 0.4, labels: false }),
+  };
+}

@@ -11,7 +11,7 @@ import { resolveConfig, type UserConfig } from '../../src/config/index.js';
 import { loadCheckpoint, MemoryRunStore, train, type TrainEvent } from '../../src/train/index.js';
 import { associationFactor, associationSchedule, scheduleMilestone } from '../../src/train/association_schedule.js';
 import { CollapseGuard } from '../../src/train/collapse_guard.js';
-import { SyntheticStream } from '../../src/train/synthetic_stream.js';
+import { syntheticDomains } from '../../src/train/synthetic_stream.js';
 import { PlcaError } from '../../src/util/errors.js';
 
 beforeAll(async () => {
@@ -19,10 +19,7 @@ beforeAll(async () => {
 });
 
 const K = 4;
-const streams = () => ({
-  source: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 1 }),
-  target: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 2, shift: 0.4, labels: false }),
-});
+const streams = () => syntheticDomains(K);
 
 // A cover-ratio threshold of 1 calls every window with the association on collapsed (a cover
 // ratio of 1 would need every target pixel reached by a cycle): a forced, deterministic collapse.

@@ -8,7 +8,7 @@ import { initEngine } from '../../src/engine/index.js';
 import { createModel, type Segmentor } from '../../src/models/index.js';
 import { resolveConfig, type UserConfig } from '../../src/config/index.js';
 import { train, loadCheckpoint, type TensorGroup } from '../../src/train/index.js';
-import { SyntheticStream } from '../../src/train/synthetic_stream.js';
+import { syntheticDomains } from '../../src/train/synthetic_stream.js';
 import { PlcaError } from '../../src/util/errors.js';
 
 beforeAll(async () => {
@@ -16,10 +16,7 @@ beforeAll(async () => {
 });
 
 const K = 4;
-const streams = () => ({
-  source: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 1 }),
-  target: new SyntheticStream({ batchSize: 1, height: 16, width: 16, numClasses: K, seed: 2, shift: 0.4, labels: false }),
-});
+const streams = () => syntheticDomains(K);
 
 function bytesOf(vars: ReadonlyMap<string, { dataSync(): ArrayLike<number> }>): Map<string, Uint8Array> {
   return new Map([...vars].map(([n, v]) => {

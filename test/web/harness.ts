@@ -1,7 +1,7 @@
 // Headless Chromium for the web app's tests and scripts/web_check.ts: finds a Chromium (Debian's
 // by default), starts it with software GPUs (WebGPU on SwiftShader's Vulkan, WebGL on SwiftShader
 // through ANGLE) on this closed network, builds the pages with Vite, and waits for a page's state.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -30,6 +30,19 @@ export const CHROMIUM_ARGS = [
 export function findChromium(): string | undefined {
   const candidates = [process.env.PLCA_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
   return candidates.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
+}
+
+/**
+ * Closes Chromium first, whatever failed (an orphaned GPU process keeps burning CPU), then the
+ * server, then removes `tmp`.
+ */
+export async function closeAll(browser: Browser | undefined, server: { close(): Promise<unknown> } | undefined, tmp: string): Promise<void> {
+  try {
+    await browser?.close();
+  } finally {
+    await server?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Starts Chromium headless with CHROMIUM_ARGS and any in `PLCA_CHROMIUM_ARGS` (space-separated, e.g. for a real GPU). */
