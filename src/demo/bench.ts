@@ -182,12 +182,25 @@ export async function runMinicityBench(o: BenchOptions = {}): Promise<BenchResul
  */
 interface RunFingerprint { key: string; seed: number; config: string; targetStyle: string | null }
 
-function fingerprint(arm: ArmSpec, cfg: ResolvedConfig): RunFingerprint {
-  const { name: _n, runtime: _r, ...rest } = cfg;
+export function fingerprint(arm: ArmSpec, cfg: ResolvedConfig): RunFingerprint {
   return {
-    key: arm.key, seed: cfg.train.seed, config: createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16),
+    key: arm.key, seed: cfg.train.seed, config: createHash('sha256').update(JSON.stringify(scoredConfig(cfg))).digest('hex').slice(0, 16),
     targetStyle: miniCityStyleDigest(cfg.data),
   };
+}
+
+/**
+ * The part of a resolved config that can change a run's scores: without its name and runtime,
+ * and without the collapse guard's settings where the trainer builds no guard (disabled, or no
+ * feature association to watch). Why: a new guard option must not make every stored control run
+ * (none of which has a guard) count as stale.
+ */
+export function scoredConfig(cfg: ResolvedConfig): object {
+  const { name: _n, runtime: _r, ...rest } = cfg;
+  const guarded = cfg.train.collapseGuard.enabled && cfg.method.switches.fass;
+  if (guarded) return rest;
+  const { collapseGuard: _g, ...train } = rest.train;
+  return { ...rest, train };
 }
 
 /** An arm's result as stored beside its run (predictions left out). */
