@@ -272,6 +272,12 @@ const trainSchema = z.strictObject({
     coverRatio: z.number().min(0).max(1).default(0.1),
     /** Collapsed when the target batches' predictions use at most this many classes (≥ 0.5 % of pixels each), on average. @default 2 */
     maxClasses: nonNegInt.default(2),
+    /**
+     * A slow decline: a window's mean feature cover ratio below this share of the run's best window
+     * mean rolls back to the best window's checkpoint (0: off). Healthy MiniCity runs stayed above
+     * 0.78 of their best; the night_busy_sensor decline reached 0.57 (docs/minicity.md). @default 0.7
+     */
+    coverDrop: z.number().min(0).max(1).default(0.7),
     /** β2 is multiplied by this at each rollback. @default 0.5 */
     weightFactor: z.number().min(0).max(1).default(0.5),
     /** After this many rollbacks the next collapse turns the association off for the rest of the run (source-only). @default 2 */

@@ -9,6 +9,12 @@
  * another healthy window (a collapse shows in the signals only after it has begun, so the newest
  * healthy-looking checkpoint may already be on the way down). Its state is plain JSON, saved in
  * every checkpoint, so a resumed run guards exactly as a run straight through.
+ *
+ * A slow decline (docs/results/minicity-shifts-full.md: night_busy_sensor, target mIoU 32.3 → 20.5
+ * over 300 updates while the cover ratio fell 0.40 → 0.23, never near the collapse threshold) is a
+ * drift: a window's mean cover ratio below `coverDrop` × the best window mean of the run. Its
+ * rollback target is the best window's checkpoint (kept for that), since the confirmed-healthy one
+ * is already part of the way down.
  */
 import type { ResolvedConfig } from '../config/schema.js';
 
@@ -26,6 +32,8 @@ export interface GuardState {
   healthy: { ref: string; step: number } | null;
   /** The checkpoint of the last healthy window, confirmed by the next one. */
   pending: { ref: string; step: number } | null;
+  /** The checkpoint of the healthy window with the highest mean cover ratio (the drift rule's reference and target). */
+  best: { ref: string; step: number; cover: number } | null;
   /** This window's signals so far. */
   cover: number[];
   classes: number[];
@@ -36,7 +44,9 @@ export type GuardVerdict =
   /** The window was healthy: checkpoint now (the new pending). */
   | { kind: 'healthy' }
   /** Collapsed: roll back to `to` with the new factor (0: gave up, source-only from there). */
-  | { kind: 'collapse'; to: { ref: string; step: number }; factor: number; gaveUp: boolean; reasons: string[]; signals: { coverRatio?: number; classesUsed?: number } };
+  | { kind: 'collapse'; to: { ref: string; step: number }; factor: number; gaveUp: boolean; reasons: string[]; signals: { coverRatio?: number; classesUsed?: number }; drift: boolean };
+
+type Ref = { ref: string; step: number };
 
 /** Stands for the checkpoint's own reference in its saved guard state. */
 const SELF = '<this checkpoint>';
@@ -44,7 +54,9 @@ const SELF = '<this checkpoint>';
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export class CollapseGuard {
-  state: GuardState = { factor: 1, rollbacks: 0, healthy: null, pending: null, cover: [], classes: [] };
+  state: GuardState = { factor: 1, rollbacks: 0, healthy: null, pending: null, best: null, cover: [], classes: [] };
+  /** The judged cover ratio of a healthy window that beat the best, until its checkpoint is written (wroteHealthy). */
+  private newBest: number | null = null;
 
   constructor(private readonly cfg: GuardConfig) {}
 
@@ -71,6 +83,7 @@ export class CollapseGuard {
     s.classes = [];
     const reasons: string[] = [];
     const signals: { coverRatio?: number; classesUsed?: number } = {};
+    this.newBest = null;
     if (cover.length >= Math.ceil(this.cfg.window / 2)) {
       signals.coverRatio = mean(cover);
       if (signals.coverRatio < this.cfg.coverRatio) {
@@ -83,26 +96,47 @@ export class CollapseGuard {
         }
       }
     }
-    if (reasons.length === 0 || s.healthy === null) return { kind: 'healthy' };
+    let to: Ref | null = s.healthy;
+    const c = signals.coverRatio;
+    const best = s.best;
+    if (reasons.length === 0 && c !== undefined && best !== null && c < this.cfg.coverDrop * best.cover) {
+      reasons.push(`mean feature cover ratio ${c.toFixed(3)} < ${this.cfg.coverDrop} × its best ${best.cover.toFixed(3)} (update ${best.step}): a slow decline`);
+      to = { ref: best.ref, step: best.step };
+    }
+    if (reasons.length === 0 || to === null) {
+      if (c !== undefined && (best === null || c > best.cover)) this.newBest = c;
+      return { kind: 'healthy' };
+    }
     const gaveUp = s.rollbacks >= this.cfg.maxRollbacks;
     const factor = gaveUp ? 0 : s.factor * this.cfg.weightFactor;
-    return { kind: 'collapse', to: s.healthy, factor, gaveUp, reasons, signals };
+    return { kind: 'collapse', to, factor, gaveUp, reasons, signals, drift: to !== s.healthy };
   }
 
   /**
    * A healthy window's checkpoint was written: it becomes pending, the previous pending becomes
-   * the healthy one. Returns the checkpoint the guard no longer needs (the old healthy one), if any.
+   * the healthy one, and it is the best when its cover ratio beat the best. Returns the
+   * checkpoints the guard no longer needs (a superseded healthy or best one), oldest first.
    */
-  wroteHealthy(ref: string, step: number): { ref: string; step: number } | undefined {
+  wroteHealthy(ref: string, step: number): Ref[] {
     const s = this.state;
+    const before = this.held();
     if (s.healthy === null) {
       s.healthy = { ref, step };
-      return undefined;
+    } else {
+      if (s.pending !== null && s.pending.ref !== ref) s.healthy = s.pending;
+      s.pending = { ref, step };
     }
-    const old = s.healthy;
-    if (s.pending !== null && s.pending.ref !== ref) s.healthy = s.pending;
-    s.pending = { ref, step };
-    return old.ref !== s.healthy.ref && old.ref !== ref ? old : undefined;
+    if (this.newBest !== null) s.best = { ref, step, cover: this.newBest };
+    this.newBest = null;
+    const after = new Set(this.held().map((r) => r.ref));
+    return before.filter((r) => !after.has(r.ref) && r.ref !== ref).sort((a, b) => a.step - b.step);
+  }
+
+  /** The checkpoints the guard may roll back to (distinct). */
+  private held(): Ref[] {
+    const s = this.state;
+    const all = [s.healthy, s.pending, s.best].filter((r): r is NonNullable<typeof r> => r !== null).map((r) => ({ ref: r.ref, step: r.step }));
+    return all.filter((r, i) => all.findIndex((x) => x.ref === r.ref) === i);
   }
 
   /**
@@ -112,15 +146,20 @@ export class CollapseGuard {
   snapshot(selfRef: string | undefined): GuardState {
     const st = structuredClone(this.state);
     for (const k of ['healthy', 'pending'] as const) if (st[k] !== null && st[k].ref === selfRef) st[k] = { ...st[k], ref: SELF };
+    if (st.best !== null && st.best.ref === selfRef) st.best = { ...st.best, ref: SELF };
     return st;
   }
 
-  /** After a rollback to `to`: the new factor, one more rollback, nothing pending, a fresh window. */
-  rolledBack(to: { ref: string; step: number }, factor: number): void {
+  /**
+   * After a rollback to `to` (rewritten as `ref`): the new factor, one more rollback, nothing
+   * pending, a fresh window. The best stays the reference (it is `to` after a drift, or older).
+   */
+  rolledBack(to: Ref, factor: number, ref: string = to.ref): void {
     const s = this.state;
     s.factor = factor;
     s.rollbacks += 1;
-    s.healthy = to;
+    if (s.best !== null && s.best.ref === to.ref) s.best = { ...s.best, ref };
+    s.healthy = { ref, step: to.step };
     s.pending = null;
     s.cover = [];
     s.classes = [];
@@ -130,7 +169,9 @@ export class CollapseGuard {
   load(saved: unknown, ref: string): boolean {
     if (saved === undefined || saved === null) return false;
     const st = structuredClone(saved as GuardState);
+    st.best ??= null; // saved before the drift rule
     for (const k of ['healthy', 'pending'] as const) if (st[k] !== null && st[k].ref === SELF) st[k] = { ...st[k], ref };
+    if (st.best !== null && st.best.ref === SELF) st.best = { ...st.best, ref };
     this.state = st;
     return true;
   }

@@ -245,17 +245,19 @@ class Run {
     if (v.kind === 'continue') return;
     if (v.kind === 'healthy') {
       // The state saved with the checkpoint is the one after registering it (exact resume).
-      const old = g.wroteHealthy(SELF_PENDING, this.step);
+      const superseded = g.wroteHealthy(SELF_PENDING, this.step);
       const ref = this.saveGuarded();
       // A superseded target goes, unless it is one of the run's regular checkpoints.
-      const regular = old !== undefined && old.step > 0 && old.step % this.cfg.train.checkpointInterval === 0;
-      if (old !== undefined && !regular && old.ref !== ref) this.store.removeCheckpoint(old.ref);
+      for (const old of superseded) {
+        const regular = old.step > 0 && old.step % this.cfg.train.checkpointInterval === 0;
+        if (!regular && old.ref !== ref) this.store.removeCheckpoint(old.ref);
+      }
       return;
     }
     const from = this.step;
     this.store.rollBack(v.to.ref, v.to.step);
     this.step = restoreRun(this.store, v.to.ref, this.model, this.sgd, this.io).step;
-    g.rolledBack({ ref: SELF_PENDING, step: v.to.step }, v.factor);
+    g.rolledBack(v.to, v.factor, SELF_PENDING);
     // Rewrite the target with the guard's new state, so a resume from it continues with the smaller β2.
     this.lastCkpt = null;
     const checkpoint = this.saveGuarded();
@@ -273,7 +275,7 @@ class Run {
    */
   private saveGuarded(): string {
     const ref = this.save();
-    for (const k of ['healthy', 'pending'] as const) {
+    for (const k of ['healthy', 'pending', 'best'] as const) {
       const e = this.guard!.state[k];
       if (e !== null && e.ref === SELF_PENDING) e.ref = ref;
     }

@@ -19,6 +19,7 @@ beforeAll(async () => {
 });
 
 const K = 4;
+const guardCfg = { enabled: true, window: 4, coverRatio: 0.1, maxClasses: 2, coverDrop: 0.7, weightFactor: 0.5, maxRollbacks: 2 };
 const streams = () => syntheticDomains(K);
 
 // A cover-ratio threshold of 1 calls every window with the association on collapsed (a cover
@@ -57,19 +58,51 @@ describe('association schedule', () => {
 
 describe('collapse guard', () => {
   it('judges a window by its mean cover ratio and classes; too few signals count as healthy', () => {
-    const g = new CollapseGuard({ enabled: true, window: 4, coverRatio: 0.1, maxClasses: 2, weightFactor: 0.5, maxRollbacks: 2 });
+    const g = new CollapseGuard({ ...guardCfg, coverDrop: 0 });
     g.wroteHealthy('c0', 0);
     for (let i = 0; i < 4; i++) g.observe({ 'fass.coverRatio': 0.3, 'target.classesUsed': 5 });
     expect(g.check(3)).toEqual({ kind: 'continue' });
     expect(g.check(4)).toEqual({ kind: 'healthy' });
-    expect(g.wroteHealthy('c4', 4)).toBeUndefined();
+    expect(g.wroteHealthy('c4', 4)).toEqual([]);
     g.observe({ 'fass.coverRatio': 0.01 }); // one signal in a window of 4: not judged
     expect(g.check(8).kind).toBe('healthy');
-    expect(g.wroteHealthy('c8', 8)).toEqual({ ref: 'c0', step: 0 }); // c4 confirmed; c0 superseded
+    expect(g.wroteHealthy('c8', 8)).toEqual([{ ref: 'c0', step: 0 }]); // c4 confirmed; c0 superseded
     for (let i = 0; i < 4; i++) g.observe({ 'fass.coverRatio': 0.05, 'target.classesUsed': 1 });
     const v = g.check(12);
-    expect(v).toMatchObject({ kind: 'collapse', to: { ref: 'c4', step: 4 }, factor: 0.5, gaveUp: false });
+    expect(v).toMatchObject({ kind: 'collapse', to: { ref: 'c4', step: 4 }, factor: 0.5, gaveUp: false, drift: false });
     expect(v.kind === 'collapse' && v.reasons).toHaveLength(2);
+  });
+
+  it('a slow decline of the cover ratio below coverDrop × its best rolls back to the best window, which it keeps', () => {
+    const g = new CollapseGuard(guardCfg);
+    const windowOf = (c: number) => { for (let i = 0; i < 4; i++) g.observe({ 'fass.coverRatio': c, 'target.classesUsed': 7 }); };
+    g.wroteHealthy('c0', 0);
+    const covers = [0.3, 0.4, 0.36, 0.33, 0.3];
+    const freed: string[][] = [];
+    covers.forEach((c, i) => {
+      windowOf(c);
+      expect(g.check(4 * (i + 1)).kind).toBe('healthy'); // 0.3 ≥ 0.7 × 0.4: still healthy
+      freed.push(g.wroteHealthy(`c${4 * (i + 1)}`, 4 * (i + 1)).map((r) => r.ref));
+    });
+    expect(g.state.best).toEqual({ ref: 'c8', step: 8, cover: 0.4 });
+    // c8, the best, outlives its turns as healthy and pending; c4 goes once it is neither
+    expect(freed).toEqual([[], ['c0'], ['c4'], [], ['c12']]);
+    windowOf(0.27); // < 0.28
+    const v = g.check(24);
+    expect(v).toMatchObject({ kind: 'collapse', to: { ref: 'c8', step: 8 }, factor: 0.5, gaveUp: false, drift: true });
+    expect(v.kind === 'collapse' && v.reasons[0]).toMatch(/0\.270 < 0\.7 × its best 0\.400 \(update 8\): a slow decline/);
+    g.rolledBack({ ref: 'c8', step: 8 }, 0.5, 'c8b');
+    expect(g.state).toMatchObject({ factor: 0.5, rollbacks: 1, healthy: { ref: 'c8b', step: 8 }, pending: null, best: { ref: 'c8b', step: 8, cover: 0.4 } });
+    // saved and loaded as a checkpoint's own reference
+    const saved = JSON.parse(JSON.stringify(g.snapshot('c8b'))) as unknown;
+    const h = new CollapseGuard(guardCfg);
+    expect(h.load(saved, 'elsewhere/c8b')).toBe(true);
+    expect(h.state.best).toEqual({ ref: 'elsewhere/c8b', step: 8, cover: 0.4 });
+    expect(h.state.healthy).toEqual({ ref: 'elsewhere/c8b', step: 8 });
+    // a state saved before the drift rule loads with no best
+    const { best: _b, ...old } = g.snapshot('c8b');
+    expect(h.load(old, 'x')).toBe(true);
+    expect(h.state.best).toBeNull();
   });
 
   it('a forced collapse: rolls back to the last healthy checkpoint at half the weight, then gives up to source-only', async () => {
@@ -130,6 +163,37 @@ describe('collapse guard', () => {
     const rb = await train(cfg, { ...streams(), outDir: outB, model: b2 }, { resume: true });
     expect(rb.guard).toEqual(ra.guard);
     expect(rb.losses).toEqual(ra.losses.slice(3));
+    for (const [n, p] of a.params) expect([...b2.params.get(n)!.dataSync()], n).toEqual([...p.dataSync()]);
+    a.dispose();
+    b2.dispose();
+  });
+
+  it('a slow decline on a real run: rolls back to the best window, which a resume right after finds again (bit for bit)', async () => {
+    // coverDrop 1: any window below the best is a decline; coverRatio 0 and maxClasses 0: never a collapse.
+    const cfg = resolveConfig({ ...forced, train: { ...forced.train, maxIters: 9, polyHorizon: 9, collapseGuard: { enabled: true, window: 1, coverRatio: 0, maxClasses: 0, coverDrop: 1, maxRollbacks: 1 } } });
+    const outA = mkdtempSync(join(tmpdir(), 'plca-drift-a-'));
+    const events: TrainEvent[] = [];
+    const a = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const ra = await train(cfg, { ...streams(), outDir: outA, model: a }, { onEvent: (e) => events.push(e) });
+    const drift = events.find((e): e is Extract<TrainEvent, { type: 'adaptation' }> => e.type === 'adaptation' && e.action === 'rollback')!;
+    expect(drift.reasons![0]).toMatch(/a slow decline/);
+    // its target is the update with the highest cover ratio before it
+    const covers = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step' && e.step < drift.step && e.diagnostics['fass.coverRatio'] !== undefined);
+    const best = covers.reduce((x, y) => (y.diagnostics['fass.coverRatio'] > x.diagnostics['fass.coverRatio'] ? y : x));
+    expect(drift.to).toBe(best.step);
+    expect(ra.step).toBe(9);
+    const outB = mkdtempSync(join(tmpdir(), 'plca-drift-b-'));
+    const ctl = new AbortController();
+    const b1 = createModel('minicity_gn', { numClasses: K, seed: 0 });
+    const err = await train(cfg, { ...streams(), outDir: outB, model: b1 }, {
+      signal: ctl.signal, onEvent: (e) => { if (e.type === 'adaptation' && e.action === 'rollback') ctl.abort(); },
+    }).catch((e: unknown) => e);
+    expect((err as PlcaError).code).toBe('PLCA_INTERRUPTED');
+    b1.dispose();
+    expect(loadCheckpoint(join(outB, 'checkpoints')).step).toBe(best.step);
+    const b2 = createModel('minicity_gn', { numClasses: K, seed: 123 });
+    const rb = await train(cfg, { ...streams(), outDir: outB, model: b2 }, { resume: true });
+    expect(rb.guard).toEqual(ra.guard);
     for (const [n, p] of a.params) expect([...b2.params.get(n)!.dataSync()], n).toEqual([...p.dataSync()]);
     a.dispose();
     b2.dispose();
