@@ -266,7 +266,7 @@ class Run {
       : `β2 × ${v.factor}`;
     this.log.emit({ type: 'adaptation', step: from, action: v.gaveUp ? 'source_only' : 'rollback', guardFactor: v.factor,
       to: v.to.step, checkpoint, reasons: v.reasons, signals: v.signals,
-      message: `collapse detected at update ${from} (${v.reasons.join('; ')}): rolled back to update ${v.to.step}, ${what}` });
+      message: `${v.drift ? 'slow decline' : 'collapse'} detected at update ${from} (${v.reasons.join('; ')}): rolled back to update ${v.to.step}, ${what}` });
   }
 
   /**

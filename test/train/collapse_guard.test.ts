@@ -177,6 +177,7 @@ describe('collapse guard', () => {
     const ra = await train(cfg, { ...streams(), outDir: outA, model: a }, { onEvent: (e) => events.push(e) });
     const drift = events.find((e): e is Extract<TrainEvent, { type: 'adaptation' }> => e.type === 'adaptation' && e.action === 'rollback')!;
     expect(drift.reasons![0]).toMatch(/a slow decline/);
+    expect(drift.message).toMatch(/^slow decline detected at update \d+ .*rolled back to update \d+, β2 × 0.5$/);
     // its target is the update with the highest cover ratio before it
     const covers = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step' && e.step < drift.step && e.diagnostics['fass.coverRatio'] !== undefined);
     const best = covers.reduce((x, y) => (y.diagnostics['fass.coverRatio'] > x.diagnostics['fass.coverRatio'] ? y : x));
