@@ -165,13 +165,17 @@ export class CollapseGuard {
     s.classes = [];
   }
 
-  /** Restores the state of a checkpoint's `extra.guard` (a run resumed from `ref`); false when it holds none. */
-  load(saved: unknown, ref: string): boolean {
+  /**
+   * Restores the state of a checkpoint's `extra.guard` (a run resumed from `ref`); false when it
+   * holds none. `local` maps the other saved references to where the run's checkpoints are now.
+   */
+  load(saved: unknown, ref: string, local: (ref: string) => string = (r) => r): boolean {
     if (saved === undefined || saved === null) return false;
     const st = structuredClone(saved as GuardState);
     st.best ??= null; // saved before the drift rule
-    for (const k of ['healthy', 'pending'] as const) if (st[k] !== null && st[k].ref === SELF) st[k] = { ...st[k], ref };
-    if (st.best !== null && st.best.ref === SELF) st.best = { ...st.best, ref };
+    const where = (r: string) => (r === SELF ? ref : local(r));
+    for (const k of ['healthy', 'pending'] as const) if (st[k] !== null) st[k] = { ...st[k], ref: where(st[k].ref) };
+    if (st.best !== null) st.best = { ...st.best, ref: where(st.best.ref) };
     this.state = st;
     return true;
   }

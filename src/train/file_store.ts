@@ -2,7 +2,7 @@
  * A run directory as a RunStore: `config.json`, `train_log.jsonl` (appended, so a resumed run
  * continues the same log) and `checkpoints/` (atomic files and the `latest.json` pointer).
  */
-import { appendFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { saveResolvedConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -57,6 +57,12 @@ export class FileRunStore implements RunStore {
       renameSync(f.file, join(aside, basename(f.file)));
     }
     pointLatest(this.checkpointDir, ref, step);
+  }
+
+  /** The step file of that name in this run's checkpoints/, when there is one; else `ref` as it is. */
+  localRef(ref: string): string {
+    const here = join(this.checkpointDir, basename(ref));
+    return existsSync(here) ? here : ref;
   }
 
   loadPretrained(model: Segmentor, path: string): PretrainedLoad | undefined {

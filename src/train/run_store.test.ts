@@ -58,3 +58,18 @@ describe('MemoryRunStore', () => {
     expect(() => openRunStore({})).toThrow(/outDir/);
   });
 });
+
+describe('FileRunStore.localRef', () => {
+  it("finds a checkpoint saved under the run's old location in its checkpoints/ now; leaves other references as they are", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { FileRunStore } = await import('./file_store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'plca-localref-'));
+    const s = new FileRunStore(dir);
+    mkdirSync(s.checkpointDir, { recursive: true });
+    writeFileSync(join(s.checkpointDir, 'step_0000020.ckpt'), 'x');
+    expect(s.localRef('/somewhere/before/checkpoints/step_0000020.ckpt')).toBe(join(s.checkpointDir, 'step_0000020.ckpt'));
+    expect(s.localRef('/somewhere/before/checkpoints/step_0000040.ckpt')).toBe('/somewhere/before/checkpoints/step_0000040.ckpt');
+  });
+});

@@ -34,6 +34,12 @@ export interface RunStore {
    */
   rollBack(ref: string, step: number): void;
   /**
+   * A reference to one of this run's checkpoints as saved in an earlier checkpoint (the collapse
+   * guard's targets), made valid where the run is now: a run folder moved or copied since still
+   * rolls back to, and deletes, its own files.
+   */
+  localRef(ref: string): string;
+  /**
    * Loads `model.pretrained` (a plca checkpoint or a PyTorch file) into `model`; undefined for a
    * plca checkpoint (nothing to report), the load's summary for a PyTorch file.
    */
@@ -100,6 +106,10 @@ export class MemoryRunStore implements RunStore {
     if (d === undefined) throw new PlcaError('PLCA_FILE_NOT_FOUND', `checkpoint not found: ${ref}`);
     for (const [r, c] of this.checkpoints) if (c.step > step) this.checkpoints.delete(r);
     this.latest = { ref, data: d };
+  }
+
+  localRef(ref: string): string {
+    return ref;
   }
 
   loadPretrained(_model: Segmentor, path: string): PretrainedLoad | undefined {

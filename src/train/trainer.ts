@@ -146,7 +146,7 @@ class Run {
     this.log.emit({ type: 'start', step: this.step, maxIters: this.cfg.train.maxIters, resumedFrom, outDir: this.store.location,
       model: this.model.name, mode: this.cfg.method.mode, params, notes: point?.notes ?? [] });
     // The guard's first rollback target: the starting state (fresh, or a checkpoint without guard state).
-    if (this.guard !== undefined && !(resumedFrom !== null && this.guard.load(guardState, resumedFrom))) {
+    if (this.guard !== undefined && !(resumedFrom !== null && this.guard.load(guardState, resumedFrom, (r) => this.store.localRef(r)))) {
       this.guard.wroteHealthy(SELF_PENDING, this.step);
       this.saveGuarded();
     }

@@ -2,7 +2,7 @@
 // run rolls back to the last healthy checkpoint with half the weight, then gives up to
 // source-only; a run interrupted after a rollback resumes bit for bit (cpu backend).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { initEngine } from '../../src/engine/index.js';
@@ -99,6 +99,11 @@ describe('collapse guard', () => {
     expect(h.load(saved, 'elsewhere/c8b')).toBe(true);
     expect(h.state.best).toEqual({ ref: 'elsewhere/c8b', step: 8, cover: 0.4 });
     expect(h.state.healthy).toEqual({ ref: 'elsewhere/c8b', step: 8 });
+    // references other than the checkpoint's own are mapped to where the run is now
+    const moved = new CollapseGuard(guardCfg);
+    g.rolledBack({ ref: 'c8b', step: 8 }, 0.5, 'c8c');
+    expect(moved.load(JSON.parse(JSON.stringify(g.snapshot('c24'))), 'new/c24', (r) => `new/${r}`)).toBe(true);
+    expect(moved.state).toMatchObject({ healthy: { ref: 'new/c8c' }, best: { ref: 'new/c8c' } });
     // a state saved before the drift rule loads with no best
     const { best: _b, ...old } = g.snapshot('c8b');
     expect(h.load(old, 'x')).toBe(true);
@@ -141,7 +146,7 @@ describe('collapse guard', () => {
     model.dispose();
   });
 
-  it('a run interrupted right after a rollback resumes bit for bit, collapsed checkpoints set aside', async () => {
+  it('a run interrupted right after a rollback resumes bit for bit in a moved folder, collapsed checkpoints set aside', async () => {
     const cfg = resolveConfig(forced);
     const outA = mkdtempSync(join(tmpdir(), 'plca-guard-a-'));
     const a = createModel('minicity_gn', { numClasses: K, seed: 0 });
@@ -159,8 +164,12 @@ describe('collapse guard', () => {
     expect(existsSync(join(ckDir, 'step_0000002.ckpt'))).toBe(false);
     expect(existsSync(join(ckDir, 'step_0000000.ckpt'))).toBe(false); // superseded as a rollback target
     expect(loadCheckpoint(ckDir).step).toBe(1);
+    // The user moves the run folder before resuming; the resumed run rolls back once more, to
+    // update 1 (the checkpoint it resumed from), and gives up.
+    const moved = `${outB}-moved`;
+    renameSync(outB, moved);
     const b2 = createModel('minicity_gn', { numClasses: K, seed: 123 });
-    const rb = await train(cfg, { ...streams(), outDir: outB, model: b2 }, { resume: true });
+    const rb = await train(cfg, { ...streams(), outDir: moved, model: b2 }, { resume: true });
     expect(rb.guard).toEqual(ra.guard);
     expect(rb.losses).toEqual(ra.losses.slice(3));
     for (const [n, p] of a.params) expect([...b2.params.get(n)!.dataSync()], n).toEqual([...p.dataSync()]);
