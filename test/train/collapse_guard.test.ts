@@ -34,6 +34,19 @@ const forced: UserConfig = {
   },
 };
 
+/** A run of `cfg` in a new folder, interrupted right after its first rollback; returns the folder. */
+async function interruptedAtRollback(cfg: ReturnType<typeof resolveConfig>, prefix: string): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), prefix));
+  const ctl = new AbortController();
+  const m = createModel('minicity_gn', { numClasses: K, seed: 0 });
+  const err = await train(cfg, { ...streams(), outDir: out, model: m }, {
+    signal: ctl.signal, onEvent: (e) => { if (e.type === 'adaptation' && e.action === 'rollback') ctl.abort(); },
+  }).catch((e: unknown) => e);
+  expect((err as PlcaError).code).toBe('PLCA_INTERRUPTED');
+  m.dispose();
+  return out;
+}
+
 describe('association schedule', () => {
   it('is off for the warm-up, ramps linearly, then stays at 1; shares scale with maxIters', () => {
     const s = associationSchedule(600, 1 / 3, 1 / 6);
@@ -151,14 +164,7 @@ describe('collapse guard', () => {
     const outA = mkdtempSync(join(tmpdir(), 'plca-guard-a-'));
     const a = createModel('minicity_gn', { numClasses: K, seed: 0 });
     const ra = await train(cfg, { ...streams(), outDir: outA, model: a });
-    const outB = mkdtempSync(join(tmpdir(), 'plca-guard-b-'));
-    const ctl = new AbortController();
-    const b1 = createModel('minicity_gn', { numClasses: K, seed: 0 });
-    const err = await train(cfg, { ...streams(), outDir: outB, model: b1 }, {
-      signal: ctl.signal, onEvent: (e) => { if (e.type === 'adaptation' && e.action === 'rollback') ctl.abort(); },
-    }).catch((e: unknown) => e);
-    expect((err as PlcaError).code).toBe('PLCA_INTERRUPTED');
-    b1.dispose();
+    const outB = await interruptedAtRollback(cfg, 'plca-guard-b-');
     const ckDir = join(outB, 'checkpoints');
     expect(readdirSync(join(ckDir, 'rolled_back'))).toContain('step_0000002.ckpt');
     expect(existsSync(join(ckDir, 'step_0000002.ckpt'))).toBe(false);
@@ -192,14 +198,7 @@ describe('collapse guard', () => {
     const best = covers.reduce((x, y) => (y.diagnostics['fass.coverRatio'] > x.diagnostics['fass.coverRatio'] ? y : x));
     expect(drift.to).toBe(best.step);
     expect(ra.step).toBe(9);
-    const outB = mkdtempSync(join(tmpdir(), 'plca-drift-b-'));
-    const ctl = new AbortController();
-    const b1 = createModel('minicity_gn', { numClasses: K, seed: 0 });
-    const err = await train(cfg, { ...streams(), outDir: outB, model: b1 }, {
-      signal: ctl.signal, onEvent: (e) => { if (e.type === 'adaptation' && e.action === 'rollback') ctl.abort(); },
-    }).catch((e: unknown) => e);
-    expect((err as PlcaError).code).toBe('PLCA_INTERRUPTED');
-    b1.dispose();
+    const outB = await interruptedAtRollback(cfg, 'plca-drift-b-');
     expect(loadCheckpoint(join(outB, 'checkpoints')).step).toBe(best.step);
     const b2 = createModel('minicity_gn', { numClasses: K, seed: 123 });
     const rb = await train(cfg, { ...streams(), outDir: outB, model: b2 }, { resume: true });
