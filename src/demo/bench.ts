@@ -195,7 +195,7 @@ export function fingerprint(arm: ArmSpec, cfg: ResolvedConfig): RunFingerprint {
  * feature association to watch). Why: a new guard option must not make every stored control run
  * (none of which has a guard) count as stale.
  */
-export function scoredConfig(cfg: ResolvedConfig): object {
+function scoredConfig(cfg: ResolvedConfig): object {
   const { name: _n, runtime: _r, ...rest } = cfg;
   const guarded = cfg.train.collapseGuard.enabled && cfg.method.switches.fass;
   if (guarded) return rest;

@@ -24,16 +24,19 @@ export const COVER_KEY = 'fass.coverRatio';
 export const CLASSES_KEY = 'target.classesUsed';
 
 /** The guard's state, saved in each checkpoint's `extra.guard`. */
+/** A checkpoint the guard may roll back to: its store reference and update. */
+export interface Ref { ref: string; step: number }
+
 export interface GuardState {
   /** Multiplies β2 on top of the warm-up/ramp schedule: weightFactor^rollbacks, 0 once it gave up. */
   factor: number;
   rollbacks: number;
   /** The last confirmed-healthy checkpoint (the rollback target). */
-  healthy: { ref: string; step: number } | null;
+  healthy: Ref | null;
   /** The checkpoint of the last healthy window, confirmed by the next one. */
-  pending: { ref: string; step: number } | null;
+  pending: Ref | null;
   /** The checkpoint of the healthy window with the highest mean cover ratio (the drift rule's reference and target). */
-  best: { ref: string; step: number; cover: number } | null;
+  best: (Ref & { cover: number }) | null;
   /** This window's signals so far. */
   cover: number[];
   classes: number[];
@@ -44,12 +47,17 @@ export type GuardVerdict =
   /** The window was healthy: checkpoint now (the new pending). */
   | { kind: 'healthy' }
   /** Collapsed: roll back to `to` with the new factor (0: gave up, source-only from there). */
-  | { kind: 'collapse'; to: { ref: string; step: number }; factor: number; gaveUp: boolean; reasons: string[]; signals: { coverRatio?: number; classesUsed?: number }; drift: boolean };
-
-type Ref = { ref: string; step: number };
+  | { kind: 'collapse'; to: Ref; factor: number; gaveUp: boolean; reasons: string[]; signals: { coverRatio?: number; classesUsed?: number }; drift: boolean };
 
 /** Stands for the checkpoint's own reference in its saved guard state. */
 const SELF = '<this checkpoint>';
+
+/** Replaces the reference of each checkpoint the state names (healthy, pending, best) by `f` of it. */
+function mapRefs(st: GuardState, f: (ref: string) => string): void {
+  if (st.healthy !== null) st.healthy = { ...st.healthy, ref: f(st.healthy.ref) };
+  if (st.pending !== null) st.pending = { ...st.pending, ref: f(st.pending.ref) };
+  if (st.best !== null) st.best = { ...st.best, ref: f(st.best.ref) };
+}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -99,7 +107,8 @@ export class CollapseGuard {
     let to: Ref | null = s.healthy;
     const c = signals.coverRatio;
     const best = s.best;
-    if (reasons.length === 0 && c !== undefined && best !== null && c < this.cfg.coverDrop * best.cover) {
+    const drift = reasons.length === 0 && c !== undefined && best !== null && c < this.cfg.coverDrop * best.cover;
+    if (drift) {
       reasons.push(`mean feature cover ratio ${c.toFixed(3)} < ${this.cfg.coverDrop} × its best ${best.cover.toFixed(3)} (update ${best.step}): a slow decline`);
       to = { ref: best.ref, step: best.step };
     }
@@ -109,7 +118,7 @@ export class CollapseGuard {
     }
     const gaveUp = s.rollbacks >= this.cfg.maxRollbacks;
     const factor = gaveUp ? 0 : s.factor * this.cfg.weightFactor;
-    return { kind: 'collapse', to, factor, gaveUp, reasons, signals, drift: to !== s.healthy };
+    return { kind: 'collapse', to, factor, gaveUp, reasons, signals, drift };
   }
 
   /**
@@ -145,9 +154,13 @@ export class CollapseGuard {
    */
   snapshot(selfRef: string | undefined): GuardState {
     const st = structuredClone(this.state);
-    for (const k of ['healthy', 'pending'] as const) if (st[k] !== null && st[k].ref === selfRef) st[k] = { ...st[k], ref: SELF };
-    if (st.best !== null && st.best.ref === selfRef) st.best = { ...st.best, ref: SELF };
+    mapRefs(st, (r) => (r === selfRef ? SELF : r));
     return st;
+  }
+
+  /** A checkpoint the state names by `from` is now known as `to` (a reference learnt once it is written). */
+  renameRef(from: string, to: string): void {
+    mapRefs(this.state, (r) => (r === from ? to : r));
   }
 
   /**
@@ -158,7 +171,7 @@ export class CollapseGuard {
     const s = this.state;
     s.factor = factor;
     s.rollbacks += 1;
-    if (s.best !== null && s.best.ref === to.ref) s.best = { ...s.best, ref };
+    this.renameRef(to.ref, ref);
     s.healthy = { ref, step: to.step };
     s.pending = null;
     s.cover = [];
@@ -173,9 +186,7 @@ export class CollapseGuard {
     if (saved === undefined || saved === null) return false;
     const st = structuredClone(saved as GuardState);
     st.best ??= null; // saved before the drift rule
-    const where = (r: string) => (r === SELF ? ref : local(r));
-    for (const k of ['healthy', 'pending'] as const) if (st[k] !== null) st[k] = { ...st[k], ref: where(st[k].ref) };
-    if (st.best !== null) st.best = { ...st.best, ref: where(st.best.ref) };
+    mapRefs(st, (r) => (r === SELF ? ref : local(r)));
     this.state = st;
     return true;
   }

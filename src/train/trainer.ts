@@ -275,10 +275,7 @@ class Run {
    */
   private saveGuarded(): string {
     const ref = this.save();
-    for (const k of ['healthy', 'pending', 'best'] as const) {
-      const e = this.guard!.state[k];
-      if (e !== null && e.ref === SELF_PENDING) e.ref = ref;
-    }
+    this.guard!.renameRef(SELF_PENDING, ref);
     return ref;
   }
 
